@@ -1,0 +1,86 @@
+"""One record type for everything a user is told about a policy.
+
+Loader errors, check findings and workflow refusals are all `Diagnostic`s; the text, JSON
+and SARIF writers in `admission.report` are plain functions of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import NamedTuple
+
+
+class Severity(str, Enum):
+    """How bad a diagnostic is; errors fail validation, warnings only inform."""
+
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+
+class Span(NamedTuple):
+    """A 1-based source range in a policy file (end is inclusive of the last column)."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """A located message: a stable English rule id, a Chinese message, optional help."""
+
+    code: str
+    message: str
+    span: Span | None = None
+    severity: Severity = Severity.error
+    subject: str | None = None
+    help: str | None = None
+    related: tuple[Span, ...] = field(default=())
+    message_en: str | None = None
+
+    def sort_key(self) -> tuple:
+        s = self.span
+        return (s.file, s.line, s.column) if s else ("", 0, 0), self.code, self.message
+
+    def to_dict(self) -> dict:
+        out: dict = {
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+        }
+        if self.message_en:
+            out["message_en"] = self.message_en
+        if self.span:
+            out["file"], out["line"], out["column"] = self.span.file, self.span.line, self.span.column
+            out["end_line"], out["end_column"] = self.span.end_line, self.span.end_column
+        if self.subject:
+            out["subject"] = self.subject
+        if self.help:
+            out["help"] = self.help
+        if self.related:
+            out["related"] = [str(s) for s in self.related]
+        return out
+
+    def format(self) -> str:
+        where = f"{self.span}: " if self.span else ""
+        text = f"{where}{self.severity.value}[{self.code}] {self.message}"
+        if self.help:
+            text += f"\n    提示 help: {self.help}"
+        for rel in self.related:
+            text += f"\n    相关位置 see also: {rel}"
+        return text
+
+
+class PolicyError(Exception):
+    """Raised by the library when a policy cannot be loaded; carries every diagnostic."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
+        super().__init__(f"{len(self.diagnostics)} error(s) in policy")

@@ -1,0 +1,291 @@
+"""Load a directory tree of YAML policy files: read, validate, resolve, report every error.
+
+Pipeline per file: bytes → `read_yaml` (spans kept) → `PolicyFile` (pydantic) → errors mapped
+back to file:line:column.  Files are cached by content hash, so after a change to one county's
+file only that file is parsed again; a cold load of many files uses a process pool.
+Then across files: duplicate ids, references.  The result is a `Policy` or a `PolicyError`
+carrying every diagnostic of the run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .. import __version__
+from ..diagnostics import Diagnostic, PolicyError, Span
+from ..model.policy import ID_SECTIONS, LANGUAGE_VERSION, Policy, PolicyFile
+from .messages import Locator, translate
+from .resolve import duplicates, references
+from .yamlread import Limits, MapMeta, SpannedList, read_yaml
+
+__all__ = ["LoadOptions", "LoadResult", "load_policy", "validate_tree", "policy_files", "Limits"]
+
+TEST_SUFFIXES = ("_test.yaml", "_test.yml")
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    limits: Limits = field(default_factory=Limits)
+    cache_dir: Path | None = None  # None: no cache; see default_cache_dir()
+    workers: int | None = None  # None: os.cpu_count(); 1: no pool
+    parallel_min_bytes: int = 4 * 1024 * 1024
+
+
+@dataclass
+class LoadResult:
+    policy: Policy | None
+    diagnostics: list[Diagnostic]
+    parsed: int = 0  # files parsed in this run (not served from the cache)
+
+    @property
+    def ok(self) -> bool:
+        return self.policy is not None
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "admission" / f"v{LANGUAGE_VERSION}-{__version__}"
+
+
+def policy_files(root: Path) -> list[Path]:
+    """YAML files under `root` in a stable order; hidden folders and `*_test.yaml` are skipped."""
+    if root.is_file():
+        return [root]
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.endswith((".yaml", ".yml")) and not name.endswith(TEST_SUFFIXES) and not name.startswith("."):
+                out.append(Path(dirpath) / name)
+    return out
+
+
+# --------------------------------------------------------------------------- one file
+def parse_file(display: str, raw: bytes, limits: Limits) -> tuple[PolicyFile | None, list[Diagnostic]]:
+    """Read and validate one file; never raises for bad content."""
+    read = read_yaml(display, raw, limits)
+    if read.diagnostics and read.data is None:
+        return None, read.diagnostics
+    diags = list(read.diagnostics)
+    data = read.data
+    file_span = Span(display, 1, 1, 1, 1)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return None, diags + [Diagnostic(
+            "wrong-type", "文件顶层应为映射，由 units:、matters:、township_lists: 等小节组成", file_span,
+            message_en="the top level must be a mapping of sections")]
+    locator = Locator(data, read.maps, file_span)
+    try:
+        pf = PolicyFile.model_validate(data)
+    except ValidationError as exc:
+        return None, diags + translate(exc, PolicyFile, locator)
+    except RecursionError:  # pragma: no cover - depth is bounded by the reader
+        return None, diags + [Diagnostic("yaml-too-deep", "嵌套过深", file_span)]
+    _fill_shorthand_spans(pf, data)
+    return (None if diags else pf), diags
+
+
+def _fill_shorthand_spans(model, data) -> None:
+    """Entries written as a bare id (`- M001`) get the span of that list item."""
+    stack = [(model, data)]
+    while stack:
+        obj, raw = stack.pop()
+        if not isinstance(raw, dict):
+            continue
+        for name in type(obj).model_fields:
+            value = getattr(obj, name)
+            raw_value = raw.get(name)
+            if isinstance(value, list) and isinstance(raw_value, SpannedList) and value and hasattr(value[0], "_span"):
+                for item, raw_item, span in zip(value, raw_value, raw_value.spans):
+                    if item._span is None:
+                        item._span = span
+                    else:
+                        stack.append((item, raw_item))
+
+
+def _parse_to_bytes(args: tuple[str, bytes, Limits]) -> bytes:
+    return pickle.dumps(parse_file(*args), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+# --------------------------------------------------------------------------- cache
+def _cache_key(display: str, raw: bytes) -> str:
+    h = hashlib.sha256(raw)
+    h.update(b"\0" + display.encode())
+    return h.hexdigest()
+
+
+def _cache_get(cache_dir: Path | None, key: str):
+    if cache_dir is None:
+        return None
+    path = cache_dir / key[:2] / key
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _cache_put(cache_dir: Path | None, key: str, blob: bytes) -> None:
+    if cache_dir is None:
+        return
+    path = cache_dir / key[:2] / key
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(blob)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only cache must never fail a load
+
+
+# --------------------------------------------------------------------------- tree
+def validate_tree(root: str | Path, options: LoadOptions = LoadOptions()) -> LoadResult:
+    """Load every policy file under `root`; returns the policy or all diagnostics."""
+    root = Path(root)
+    if not root.exists():
+        return LoadResult(None, [Diagnostic("no-such-path", f"策略目录 '{root}' 不存在", None,
+                                            message_en=f"no such file or directory: {root}")])
+    paths = policy_files(root)
+    displays = [_display(p) for p in paths]
+    raws: list[bytes] = []
+    skipped: set[int] = set()
+    diags: list[Diagnostic] = []
+    digest = hashlib.sha256()
+    limits = options.limits
+    for path, display in zip(paths, displays):
+        raw, problem = _read_bytes(path, display, limits)
+        if problem:
+            diags.append(problem)
+            skipped.add(len(raws))
+        raws.append(raw)
+        digest.update(display.encode() + b"\0" + hashlib.sha256(raw).digest())
+
+    results: list[tuple[PolicyFile | None, list[Diagnostic]] | None] = [None] * len(paths)
+    keys = [_cache_key(d, r) for d, r in zip(displays, raws)]
+    todo = []
+    for i, key in enumerate(keys):
+        if i in skipped:
+            results[i] = (None, [])
+            continue
+        blob = _cache_get(options.cache_dir, key)
+        if blob is not None:
+            try:
+                results[i] = pickle.loads(blob)
+                continue
+            except Exception:  # a corrupt cache entry is ignored and rewritten
+                pass
+        todo.append(i)
+    blobs = _parse_many([(displays[i], raws[i], limits) for i in todo], options)
+    for i, blob in zip(todo, blobs):
+        results[i] = pickle.loads(blob)
+        _cache_put(options.cache_dir, keys[i], blob)
+
+    files: list[PolicyFile] = []
+    for res in results:
+        pf, file_diags = res  # type: ignore[misc]
+        diags.extend(file_diags)
+        if pf is not None:
+            files.append(pf)
+    index, dup = duplicates(files)
+    diags.extend(dup)
+    diags.extend(_pinpoint(references(files, index), dict(zip(displays, raws)), limits))
+    errors = [d for d in diags if d.severity.value == "error"]
+    if errors:
+        return LoadResult(None, sorted(diags, key=Diagnostic.sort_key), parsed=len(todo))
+    policy = Policy(
+        root=str(root), revision=digest.hexdigest()[:16], files=tuple(displays),
+        units=index["units"], bases=index["bases"], matters=index["matters"],
+        power_lists=tuple(pl for pf in files for pl in pf.power_lists),
+        township_templates=index["township_templates"], township_lists=index["township_lists"],
+        village_templates=index["village_templates"], village_lists=index["village_lists"],
+        delegations=index["delegations"], admissions=index["admissions"], assignments=index["assignments"],
+        stats={"files": len(paths), "bytes": sum(len(r) for r in raws), "parsed": len(todo)},
+    )
+    return LoadResult(policy, sorted(diags, key=Diagnostic.sort_key), parsed=len(todo))
+
+
+def load_policy(root: str | Path, options: LoadOptions = LoadOptions()) -> Policy:
+    """Like `validate_tree` but raises `PolicyError` when the policy does not load."""
+    result = validate_tree(root, options)
+    if result.policy is None:
+        raise PolicyError(result.diagnostics)
+    return result.policy
+
+
+def _read_bytes(path: Path, display: str, limits: Limits) -> tuple[bytes, Diagnostic | None]:
+    where = Span(display, 1, 1, 1, 1)
+    try:
+        size = path.stat().st_size
+        if size > limits.max_bytes:
+            return b"", Diagnostic(
+                "file-too-large", f"文件 {size} 字节，超过上限 {limits.max_bytes} 字节", where,
+                help="把文件按县拆分，或调高 --max-file-bytes", message_en="file exceeds the size limit")
+        return path.read_bytes(), None
+    except OSError as exc:
+        return b"", Diagnostic("file-unreadable", f"无法读取文件：{exc.strerror}", where,
+                               message_en="cannot read file")
+
+
+def _display(path: Path) -> str:
+    """How a file is named in messages: relative to the working directory when inside it."""
+    rel = os.path.relpath(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def _parse_many(jobs: list[tuple[str, bytes, Limits]], options: LoadOptions) -> list[bytes]:
+    total = sum(len(j[1]) for j in jobs)
+    workers = options.workers or os.cpu_count() or 1
+    if workers <= 1 or len(jobs) < 2 or total < options.parallel_min_bytes:
+        return [_parse_to_bytes(j) for j in jobs]
+    # largest first so the pool stays busy to the end
+    order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][1]))
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+        out = dict(zip(order, pool.map(_parse_to_bytes, [jobs[i] for i in order], chunksize=1)))
+    return [out[i] for i in range(len(jobs))]
+
+
+# --------------------------------------------------------------------------- precise spans
+def _pinpoint(found: list[tuple[Diagnostic, str]], raws: dict[str, bytes], limits: Limits) -> list[Diagnostic]:
+    """Move reference diagnostics from their record to the exact value.
+
+    Records keep only their own span (memory); on this rare error path the file is read again
+    to find the field and, in a list, the item."""
+    by_file: dict[str, dict[tuple[int, int], MapMeta]] = {}
+    out = []
+    for d, fname in found:
+        if d.span is None or d.span.file not in raws:
+            out.append(d)
+            continue
+        table = by_file.get(d.span.file)
+        if table is None:
+            read = read_yaml(d.span.file, raws[d.span.file], limits)
+            table = {}
+            for meta in read.maps.values():
+                table[(meta.span.line, meta.span.column)] = meta
+            by_file[d.span.file] = table
+        meta = table.get((d.span.line, d.span.column))
+        exact = _value_span(meta, fname, d.subject) if meta else None
+        out.append(_with_span(d, exact) if exact else d)
+    return out
+
+
+def _value_span(meta: MapMeta, fname: str, ref: str | None) -> Span | None:
+    if fname not in meta.keys:
+        return None
+    value = meta.node.get(fname)
+    if isinstance(value, SpannedList):
+        for item, span in zip(value, value.spans):
+            if str(item).strip() == ref:
+                return span
+    return meta.keys[fname][1]
+
+
+def _with_span(d: Diagnostic, span: Span) -> Diagnostic:
+    return replace(d, span=span)

@@ -1,0 +1,200 @@
+"""Turn pydantic validation errors into located Chinese diagnostics with suggestions."""
+
+from __future__ import annotations
+
+import difflib
+import typing
+import unicodedata
+from enum import Enum
+
+from pydantic import BaseModel, ValidationError
+
+from ..diagnostics import Diagnostic, Span
+from ..model.enums import Labelled
+from .yamlread import MapMeta, SpannedList, looks_like_date
+
+_TYPE_WORDS = {
+    "string_type": "文本", "int_type": "整数", "int_parsing": "整数", "bool_type": "true 或 false",
+    "bool_parsing": "true 或 false", "list_type": "列表（每项以“- ”开头）", "dict_type": "映射（键: 值）",
+    "model_type": "映射（键: 值）", "model_attributes_type": "映射（键: 值）", "float_type": "数字",
+}
+
+
+def _describe_value(value) -> str:
+    if isinstance(value, dict):
+        return "映射"
+    if isinstance(value, list):
+        return "列表"
+    if value is None:
+        return "空值"
+    if isinstance(value, bool):
+        return f"布尔值 {str(value).lower()}"
+    return f"'{value}'"
+
+
+def _field_model(model: type, loc: tuple) -> type | None:
+    """The model class that owns the last key of `loc` (ints and union tags are skipped)."""
+    current: typing.Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        current = _unwrap(current)
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = current.model_fields.get(part)
+        if field is None:
+            continue
+        current = field.annotation
+    current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(tp):
+    for _ in range(5):
+        origin = typing.get_origin(tp)
+        if origin is None:
+            return tp
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if origin is typing.Annotated:
+            tp = args[0]
+        elif args:
+            tp = args[-1] if origin in (dict,) else args[0]
+        else:
+            return tp
+    return tp
+
+
+def _enum_of(model: type | None, key) -> type[Enum] | None:
+    if model is None or not isinstance(key, str) or key not in model.model_fields:
+        return None
+    tp = _unwrap(model.model_fields[key].annotation)
+    return tp if isinstance(tp, type) and issubclass(tp, Enum) else None
+
+
+def suggest_key(model: type | None, key: str) -> str | None:
+    """Nearest valid key: by spelling, or by the Chinese title an author may have typed."""
+    if model is None:
+        return None
+    fields = model.model_fields
+    norm = unicodedata.normalize("NFKC", key).strip()
+    for name, info in fields.items():
+        if info.title and (norm == info.title or norm in info.title.split("/")):
+            return name
+    if len(norm) >= 2 and not norm.isascii():
+        for name, info in fields.items():
+            if info.title and norm in info.title:
+                return name
+    if norm in fields:
+        return norm
+    close = difflib.get_close_matches(norm.lower(), list(fields), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+class Locator:
+    """Finds the span of a value, key or mapping in read data from a pydantic `loc`."""
+
+    def __init__(self, data, maps: dict[int, MapMeta], file_span: Span):
+        self.data = data
+        self.maps = maps
+        self.file_span = file_span
+
+    def find(self, loc: tuple, want: str = "value") -> Span:
+        node = self.data
+        span = self.file_span
+        parent_span = span
+        for i, part in enumerate(loc):
+            last = i == len(loc) - 1
+            if isinstance(node, dict) and isinstance(part, str):
+                meta = self.maps.get(id(node))
+                if meta is None or part not in meta.keys:
+                    return meta.span if meta else span
+                kspan, vspan = meta.keys[part]
+                if last and want == "key":
+                    return kspan
+                parent_span, span, node = span, vspan, node.get(part)
+            elif isinstance(node, SpannedList) and isinstance(part, int):
+                if part >= len(node):
+                    return node.span
+                parent_span, span, node = span, node.spans[part], node[part]
+            # other parts (union member tags, validator names) do not move
+        if want == "parent":
+            return parent_span
+        return span
+
+
+def translate(exc: ValidationError, root_model: type, locator: Locator) -> list[Diagnostic]:
+    out = []
+    for err in exc.errors(include_url=False):
+        out.append(_one(err, root_model, locator))
+    return out
+
+
+def _one(err: dict, root_model: type, locator: Locator) -> Diagnostic:
+    loc = tuple(err["loc"])
+    etype = err["type"]
+    value = err.get("input")
+    key = loc[-1] if loc else None
+    model = _field_model(root_model, loc) if loc else root_model
+    title = ""
+    if model is not None and isinstance(key, str) and key in model.model_fields:
+        t = model.model_fields[key].title
+        title = f"（{t}）" if t else ""
+    where = ".".join(str(p) for p in loc)
+
+    if etype == "extra_forbidden":
+        span = locator.find(loc, "key")
+        guess = suggest_key(model, str(key))
+        help_ = f"是否想写 '{guess}'？" if guess else None
+        if guess is None and model is not None:
+            help_ = "可用字段：" + "、".join(model.model_fields)
+        if any("\u4e00" <= ch <= "\u9fff" for ch in str(key)):
+            help_ = (help_ or "") + "（字段名用英文，中文写在值里）"
+        return Diagnostic("unknown-key", f"未知字段 '{key}'", span, help=help_,
+                          message_en=f"unknown key '{key}'", subject=where)
+    if etype == "missing":
+        span = locator.find(loc[:-1])
+        return Diagnostic("missing-field", f"缺少必填字段 '{key}'{title}", span,
+                          message_en=f"missing field '{key}'", subject=where)
+    span = locator.find(loc)
+    if etype.startswith("date") or etype.startswith("datetime"):
+        hint = "日期写成 YYYY-MM-DD，如 2024-07-01"
+        if isinstance(value, str) and looks_like_date(value):
+            hint = f"把 '{value}' 改写成 YYYY-MM-DD 格式，如 2024-07-01"
+        elif isinstance(value, str) and value != unicodedata.normalize("NFKC", value):
+            hint = "日期中有全角数字或符号，请改成半角"
+        return Diagnostic("bad-date", f"{where}{title} 不是有效日期：{_describe_value(value)}", span,
+                          help=hint, message_en="invalid date", subject=where)
+    if etype == "enum":
+        enum = _enum_of(model, key)
+        help_ = None
+        allowed = err.get("ctx", {}).get("expected", "")
+        if enum is not None and issubclass(enum, Labelled):
+            allowed = enum.describe()
+            member = enum.by_label(str(value)) if value is not None else None
+            if member is not None:
+                help_ = f"写成代码 '{member.value}'（{member.label}）"
+        return Diagnostic("bad-value", f"{where}{title} 的取值 {_describe_value(value)} 无效，可选：{allowed}",
+                          span, help=help_, message_en="invalid value", subject=where)
+    if etype in _TYPE_WORDS:
+        help_ = None
+        if isinstance(value, str) and ("：" in value or (":" in value and ": " not in value)):
+            help_ = "这里像是把“键：值”写成了一段文本：键和值之间要用半角冒号加空格“: ”"
+        return Diagnostic("wrong-type", f"{where}{title} 应为{_TYPE_WORDS[etype]}，实际是{_describe_value(value)}",
+                          span, help=help_, message_en=f"wrong type ({etype})", subject=where)
+    if etype == "string_pattern_mismatch":
+        help_ = "标识只能包含字母、数字、汉字和 _ . -"
+        if isinstance(value, str) and any(c in value for c in "，、；"):
+            help_ = "多个标识要写成列表（[a, b] 或每行“- a”），不要用中文逗号或顿号连接"
+        elif isinstance(value, str) and " " in value.strip():
+            help_ = "标识中不能有空格"
+        return Diagnostic("bad-id", f"{where}{title} 不是有效标识：{_describe_value(value)}", span,
+                          help=help_, message_en="invalid id", subject=where)
+    if etype in ("string_too_short", "too_short"):
+        return Diagnostic("empty-value", f"{where}{title} 不能为空", span,
+                          message_en="value must not be empty", subject=where)
+    if etype == "value_error":
+        msg = str(err.get("ctx", {}).get("error", err["msg"]))
+        return Diagnostic("invalid-record", msg, locator.find(loc) if loc else locator.file_span,
+                          message_en="invalid record", subject=where or None)
+    return Diagnostic("invalid-value", f"{where}{title} 取值不符合要求：{err['msg']}（{_describe_value(value)}）",
+                      span, message_en=err["msg"], subject=where)

@@ -1,0 +1,130 @@
+"""Cross-file structure: duplicate ids (naming both places) and references to ids that do not
+exist or name the wrong kind of thing.  Domain mistakes are left to the checks."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator
+
+from pydantic import BaseModel
+
+from ..diagnostics import Diagnostic
+from ..model import entities as e
+from ..model.enums import UnitKind as K
+from ..model.policy import ID_SECTIONS, PolicyFile
+
+DEPT = frozenset({K.department, K.dispatched})
+ACTOR = frozenset({K.department, K.dispatched, K.task_force, K.government, K.township})
+PLACE = frozenset({K.township, K.village})
+
+#: model -> field -> (section the id lives in, allowed unit kinds or None)
+REFERENCES: dict[type[BaseModel], dict[str, tuple[str, frozenset | None]]] = {
+    e.Unit: {"parent": ("units", None), "seat": ("units", frozenset({K.township}))},
+    e.Basis: {"scope": ("units", frozenset({K.government, K.township, K.village}))},
+    e.Matter: {"basis": ("bases", None)},
+    e.PowerList: {"holder": ("units", frozenset({K.department, K.dispatched, K.township}))},
+    e.PowerItem: {"matter": ("matters", None), "centralised_to": ("units", DEPT)},
+    e.BasicEntry: {"matter": ("matters", None)},
+    e.CooperativeEntry: {"matter": ("matters", None), "lead": ("units", DEPT)},
+    e.ReturnedEntry: {"matter": ("matters", None), "taken_by": ("units", DEPT)},
+    e.TownshipTemplate: {"county": ("units", frozenset({K.government}))},
+    e.TownshipList: {"township": ("units", frozenset({K.township})),
+                     "template": ("township_templates", None), "remove": ("matters", None)},
+    e.VillageDuty: {"matter": ("matters", None)},
+    e.AssistingEntry: {"matter": ("matters", None), "supervisor": ("units", DEPT)},
+    e.NegativeEntry: {"matter": ("matters", None)},
+    e.CertificationEntry: {"matter": ("matters", None), "basis": ("bases", None)},
+    e.VillageTemplate: {"owner": ("units", frozenset({K.government, K.township}))},
+    e.VillageList: {"village": ("units", frozenset({K.village})),
+                    "template": ("village_templates", None), "remove": ("matters", None)},
+    e.Delegation: {"matter": ("matters", None), "department": ("units", DEPT),
+                   "townships": ("units", PLACE), "basis": ("bases", None)},
+    e.AdmissionRecord: {"matter": ("matters", None), "applicant": ("units", frozenset({K.department, K.dispatched, K.task_force})),
+                        "targets": ("units", PLACE), "basis": ("bases", None)},
+    e.Assignment: {"by": ("units", ACTOR), "to": ("units", PLACE), "matter": ("matters", None),
+                   "basis": ("bases", None)},
+}
+
+_SECTION_WORD = {
+    "units": "单位", "bases": "依据", "matters": "事项", "township_templates": "乡镇清单模板",
+    "village_templates": "村(社区)清单模板", "delegations": "赋权", "admissions": "准入记录",
+    "assignments": "下派记录", "township_lists": "乡镇清单", "village_lists": "村(社区)清单",
+}
+
+
+def records(model: BaseModel) -> Iterator[BaseModel]:
+    """Every nested record of `model` (itself included), depth first."""
+    stack = [model]
+    while stack:
+        item = stack.pop()
+        yield item
+        for name in type(item).model_fields:
+            value = getattr(item, name)
+            if isinstance(value, BaseModel):
+                stack.append(value)
+            elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+                stack.extend(reversed(value))
+
+
+def duplicates(files: Iterable[PolicyFile]) -> tuple[dict[str, dict], list[Diagnostic]]:
+    """Index records by id per section; report each id defined twice with both places."""
+    index: dict[str, dict] = {s: {} for s in ID_SECTIONS}
+    diags: list[Diagnostic] = []
+    for pf in files:
+        for section, attr in ID_SECTIONS.items():
+            table = index[section]
+            for rec in getattr(pf, section):
+                key = getattr(rec, attr)
+                first = table.get(key)
+                if first is None:
+                    table[key] = rec
+                    continue
+                diags.append(Diagnostic(
+                    "duplicate-id",
+                    f"{_SECTION_WORD[section]} '{key}' 重复定义（另一处在 {first.span}）",
+                    rec.span, related=(first.span,) if first.span else (), subject=key,
+                    help="标识必须在整个策略目录中唯一：删去一处或改用新标识",
+                    message_en=f"duplicate {section} id '{key}'"))
+    return index, diags
+
+
+def references(files: Iterable[PolicyFile], index: dict[str, dict]) -> list[tuple[Diagnostic, str]]:
+    """Every reference to a missing id or to a unit of the wrong kind, with the field named."""
+    diags: list[tuple[Diagnostic, str]] = []
+    units = index["units"]
+    for pf in files:
+        for rec in records(pf):
+            spec = REFERENCES.get(type(rec))
+            if not spec:
+                continue
+            for fname, (section, kinds) in spec.items():
+                value = getattr(rec, fname)
+                if value is None:
+                    continue
+                for ref in value if isinstance(value, list) else (value,):
+                    target = index[section].get(ref)
+                    if target is None:
+                        diags.append((_missing(rec, fname, section, ref, index), fname))
+                    elif kinds is not None and section == "units" and units[ref].kind not in kinds:
+                        allowed = "、".join(k.label for k in kinds)
+                        diags.append((Diagnostic(
+                            "reference-kind",
+                            f"{fname} 引用的 '{ref}'（{units[ref].name}）是{units[ref].kind.label}，这里应为：{allowed}",
+                            rec.span, subject=ref, message_en=f"'{fname}' must reference a unit of kind {sorted(k.value for k in kinds)}"), fname))
+    return diags
+
+
+def _missing(rec: BaseModel, fname: str, section: str, ref: str, index: dict[str, dict]) -> Diagnostic:
+    table = index[section]
+    guess = difflib.get_close_matches(ref, list(table) if len(table) < 50_000 else [], n=1, cutoff=0.75)
+    if not guess:  # an author may have written the name instead of the id
+        for key, target in table.items():
+            if getattr(target, "name", None) == ref:
+                guess = [key]
+                break
+    help_ = f"是否指 '{guess[0]}'？" if guess else f"先在 {section} 中定义它"
+    if any(c in ref for c in "，、；"):
+        help_ = "多个标识要写成列表，不要用中文逗号或顿号连接"
+    return Diagnostic(
+        "unknown-reference", f"{fname} 引用的{_SECTION_WORD.get(section, section)} '{ref}' 不存在",
+        rec.span, subject=ref, help=help_, message_en=f"'{fname}' references unknown {section} id '{ref}'")

@@ -1,0 +1,286 @@
+"""Read one YAML policy file into plain data, keeping the source span of every value.
+
+Built on the libyaml event stream rather than PyYAML's composer so that nesting depth,
+aliases, duplicate keys and size are checked while reading, iteratively, with no recursion:
+hostile input fails fast with a located error instead of a crash.  Scalars are resolved by
+YAML 1.2 core rules (only `true`/`false` are booleans, no octal or sexagesimal numbers) plus
+ISO dates, so `on:` and `NO` stay text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+from ..diagnostics import Diagnostic, Span
+from ..model.base import SPAN_KEY
+
+try:  # libyaml is in every PyYAML wheel; fall back to the pure parser if it is missing
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds that keep a hostile or broken file from exhausting the machine."""
+
+    max_bytes: int = 32 * 1024 * 1024
+    max_depth: int = 48
+    max_nodes: int = 5_000_000
+
+
+@dataclass
+class MapMeta:
+    span: Span
+    node: dict
+    keys: dict[str, tuple[Span, Span]] = field(default_factory=dict)
+
+
+class SpannedList(list):
+    """A list that remembers the span of each item (and of itself)."""
+
+    __slots__ = ("span", "spans")
+
+
+@dataclass
+class ReadResult:
+    data: object
+    maps: dict[int, MapMeta]
+    diagnostics: list[Diagnostic]
+
+
+_INT = re.compile(r"^[-+]?[0-9]+$|^0o[0-7]+$|^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATEISH = re.compile(r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?$")
+_STD_TAGS = {
+    None, "!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq", "tag:yaml.org,2002:timestamp",
+}
+
+
+def _resolve_plain(value: str):
+    """Resolve an unquoted scalar the way YAML 1.2's core schema does, plus ISO dates."""
+    if value in ("", "~", "null", "Null", "NULL"):
+        return None
+    if value in ("true", "True", "TRUE"):
+        return True
+    if value in ("false", "False", "FALSE"):
+        return False
+    first = value[0]
+    if first.isdigit() or first in "+-.":
+        if _DATE.match(value):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                return value  # "2024-02-30": left as text; the model reports a bad date
+        if _INT.match(value):
+            if len(value) > 1 and value.lstrip("+-")[0] == "0" and value.lstrip("+-").isdigit():
+                return value  # leading zero: keep as text (codes such as 0101)
+            return int(value, 0)
+        if _FLOAT.match(value):
+            return float(value)
+    return value
+
+
+def _span(path: str, start, end) -> Span:
+    return Span(path, start.line + 1, start.column + 1, end.line + 1, max(end.column, 1))
+
+
+def _prescan(path: str, text: str) -> list[Diagnostic]:
+    """Indentation mistakes that YAML reports confusingly: tabs and full-width spaces."""
+    out = []
+    for no, line in enumerate(text.splitlines(), 1):
+        stripped = line.lstrip(" ")
+        indent = len(line) - len(stripped)
+        if stripped[:1] == "\t":
+            out.append(Diagnostic(
+                "yaml-indent-tab", "缩进中有制表符 Tab，YAML 只能用半角空格缩进",
+                Span(path, no, indent + 1, no, indent + 1),
+                help="把行首的 Tab 换成空格（通常两个）", message_en="tab character in indentation"))
+        elif stripped[:1] == "\u3000":
+            out.append(Diagnostic(
+                "yaml-indent-fullwidth", "缩进中有全角空格（　），YAML 只能用半角空格缩进",
+                Span(path, no, indent + 1, no, indent + 1),
+                help="关闭输入法的全角模式，把行首的全角空格换成半角空格",
+                message_en="full-width space in indentation"))
+    return out
+
+
+def _syntax_hint(text: str, line: int) -> str | None:
+    lines = text.splitlines()
+    src = "\n".join(lines[max(line - 2, 0): line])
+    if "：" in src:
+        return "这一行有全角冒号“：”，键和值之间要用半角冒号加空格“: ”"
+    if re.search(r"[“”‘’]", src):
+        return "这一行有中文引号，YAML 的引号要用半角 \" 或 '"
+    if "，" in src and "[" in src:
+        return "方括号列表中的项要用半角逗号“,”分隔"
+    return None
+
+
+def read_yaml(path: str, raw: bytes, limits: Limits = Limits()) -> ReadResult:
+    """Parse `raw` (the bytes of `path`) into data plus spans, or return located diagnostics."""
+    whole = Span(path, 1, 1, 1, 1)
+    if len(raw) > limits.max_bytes:
+        return ReadResult(None, {}, [Diagnostic(
+            "file-too-large", f"文件 {len(raw)} 字节，超过上限 {limits.max_bytes} 字节", whole,
+            help="把文件按县拆分，或调高 --max-file-bytes", message_en="file exceeds the size limit")])
+    if b"\x00" in raw[:65536] or _binaryish(raw[:4096]):
+        return ReadResult(None, {}, [Diagnostic(
+            "file-binary", "这不是文本文件（含二进制内容），策略文件必须是 UTF-8 文本的 YAML", whole,
+            message_en="binary content")])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return ReadResult(None, {}, [Diagnostic(
+            "file-not-utf8", f"第 {line} 行不是合法的 UTF-8 编码（字节 0x{raw[exc.start]:02x}）",
+            Span(path, line, col, line, col),
+            help="用 UTF-8 编码另存该文件（GBK/GB2312 编码的文件需要转换）", message_en="file is not UTF-8")])
+    pre = _prescan(path, text)
+    if pre:
+        return ReadResult(None, {}, pre)
+    try:
+        return _build(path, text, limits)
+    except _Abort as stop:
+        return ReadResult(None, {}, [stop.diag])
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or exc.context or "语法错误"
+        return ReadResult(None, {}, [Diagnostic(
+            "yaml-syntax", f"YAML 语法错误：{problem}", Span(path, line, col, line, col),
+            help=_syntax_hint(text, line), message_en=f"YAML syntax error: {problem}")])
+    except yaml.YAMLError as exc:  # reader errors (control characters) without marks
+        return ReadResult(None, {}, [Diagnostic(
+            "yaml-syntax", f"YAML 读取错误：{exc}", whole, message_en="YAML reader error")])
+
+
+def _binaryish(head: bytes) -> bool:
+    if not head:
+        return False
+    ctrl = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return ctrl * 10 > len(head)
+
+
+class _Abort(Exception):
+    """Stops reading a file with one located diagnostic."""
+
+    def __init__(self, diag: Diagnostic):
+        self.diag = diag
+
+
+def _build(path: str, text: str, limits: Limits) -> ReadResult:
+    maps: dict[int, MapMeta] = {}
+    diags: list[Diagnostic] = []
+    # stack items: [container, pending_key, key_span, start_mark]
+    stack: list[list] = []
+    root = None
+    docs = 0
+    nodes = 0
+
+    def add(value, vspan: Span):
+        nonlocal root
+        if not stack:
+            root = value
+            return
+        top = stack[-1]
+        cont = top[0]
+        if isinstance(cont, list):
+            cont.append(value)
+            cont.spans.append(vspan)
+            return
+        key = top[1]
+        if key is _NOKEY:
+            if not isinstance(value, str):
+                if isinstance(value, (int, float, bool, dt.date)):
+                    value = str(value).lower() if isinstance(value, bool) else str(value)
+                else:
+                    raise _Abort(Diagnostic("yaml-key-type", "键必须是文本，不能是映射或列表", vspan,
+                                            message_en="keys must be scalars"))
+            top[1], top[2] = value, vspan
+            return
+        meta = maps[id(cont)]
+        if key in meta.keys:
+            first = meta.keys[key][0]
+            diags.append(Diagnostic(
+                "yaml-duplicate-key", f"同一映射中键 '{key}' 重复出现（第一次在第 {first.line} 行），后写的会覆盖先写的",
+                top[2], related=(first,), help="删去重复的键，或把它们合并",
+                message_en=f"duplicate key '{key}'"))
+        else:
+            cont[key] = value
+            meta.keys[key] = (top[2], vspan)
+        top[1] = _NOKEY
+
+    for event in yaml.parse(text, Loader=_Loader):
+        nodes += 1
+        if nodes > limits.max_nodes:
+            raise _Abort(Diagnostic("yaml-too-many-nodes", f"节点数超过上限 {limits.max_nodes}",
+                                    _span(path, event.start_mark, event.end_mark), message_en="too many nodes"))
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            _check_tag(path, event)
+            plain = event.implicit[0] and not event.style and event.tag in (None, "!")
+            value = _resolve_plain(event.value) if plain else event.value
+            add(value, _span(path, event.start_mark, event.end_mark))
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            _check_tag(path, event)
+            if len(stack) >= limits.max_depth:
+                raise _Abort(Diagnostic(
+                    "yaml-too-deep", f"嵌套层数超过上限 {limits.max_depth}",
+                    _span(path, event.start_mark, event.end_mark), message_en="nesting too deep"))
+            if kind is yaml.MappingStartEvent:
+                cont: object = {}
+            else:
+                cont = SpannedList()
+                cont.spans = []
+            stack.append([cont, _NOKEY, None, event.start_mark])
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            cont, _, _, start = stack.pop()
+            vspan = _span(path, start, event.end_mark)
+            if isinstance(cont, dict):
+                cont[SPAN_KEY] = vspan
+                maps[id(cont)].span = vspan
+            else:
+                cont.span = vspan
+            add(cont, vspan)
+        elif kind is yaml.AliasEvent:
+            raise _Abort(Diagnostic(
+                "yaml-alias", f"不支持 YAML 锚点与别名（*{event.anchor}）",
+                _span(path, event.start_mark, event.end_mark),
+                help="重复的内容请改用清单模板（township_templates / village_templates）",
+                message_en="YAML aliases are not supported"))
+        elif kind is yaml.DocumentStartEvent:
+            docs += 1
+            if docs > 1:
+                raise _Abort(Diagnostic(
+                    "yaml-multiple-documents", "一个文件只能有一个 YAML 文档（不要用 --- 分隔多个文档）",
+                    _span(path, event.start_mark, event.end_mark), message_en="more than one document"))
+        # register the map meta as soon as a mapping starts so keys can be recorded
+        if kind is yaml.MappingStartEvent:
+            top = stack[-1][0]
+            maps[id(top)] = MapMeta(_span(path, event.start_mark, event.end_mark), top)
+    return ReadResult(root, maps, diags)
+
+
+_NOKEY = object()
+
+
+def _check_tag(path: str, event) -> None:
+    tag = getattr(event, "tag", None)
+    if tag not in _STD_TAGS:
+        raise _Abort(Diagnostic(
+            "yaml-tag", f"不允许的 YAML 标签 {tag}：策略文件只用普通的映射、列表和文本",
+            _span(path, event.start_mark, event.end_mark), message_en=f"tag {tag} is not allowed"))
+
+
+def looks_like_date(text: str) -> bool:
+    """True for dates written the Chinese way or with slashes (2024年7月1日, 2024/7/1)."""
+    return bool(_DATEISH.match(text.strip()))

@@ -1,0 +1,90 @@
+"""Shared building blocks of the policy language: strict frozen models that remember where
+in which YAML file they were written, dates, and ids."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, model_validator
+
+from ..diagnostics import Span
+
+#: Key under which the YAML reader stores a mapping's source span.  It is not a string, so no
+#: YAML document can write it.
+SPAN_KEY = ("__span__",)
+
+#: A stable identifier: administrative division code, credit code or an author-chosen code.
+Id = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=80, pattern=r"^[0-9A-Za-z\u4e00-\u9fff_.\-]+$"),
+    Field(description="标识：行政区划代码、统一社会信用代码或自定编码（字母、数字、汉字、_ . -）"),
+]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class StrictModel(BaseModel):
+    """Frozen, unknown keys rejected, numbers written where text is expected accepted as text.
+
+    The loader puts each mapping's span under `SPAN_KEY`; it is kept in `span` so that graph
+    nodes, findings and decisions can point back at the YAML that made them.
+    """
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        coerce_numbers_to_str=True,
+        str_strip_whitespace=True,
+        validate_default=False,
+    )
+    _span: Span | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_span(cls, data: Any, handler):
+        span = data.pop(SPAN_KEY, None) if isinstance(data, dict) else None
+        obj = handler(data)
+        if span is not None:
+            obj._span = span
+        return obj
+
+    @property
+    def span(self) -> Span | None:
+        return self._span
+
+
+class Dated(StrictModel):
+    """Something in force from `since` to `until`, both calendar dates (China time), inclusive."""
+
+    since: dt.date | None = Field(default=None, title="施行日期", description="起始日期（含），YYYY-MM-DD")
+    until: dt.date | None = Field(default=None, title="废止日期", description="终止日期（含），YYYY-MM-DD")
+
+    date_fields: ClassVar[tuple[str, str]] = ("since", "until")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.since and self.until and self.until < self.since:
+            raise ValueError(f"终止日期 {self.until} 早于起始日期 {self.since}")
+        return self
+
+    def in_force(self, on: dt.date) -> bool:
+        return (self.since is None or self.since <= on) and (self.until is None or on <= self.until)
+
+
+def shorthand(field_name: str):
+    """A before-validator letting authors write a bare id instead of `{field_name: id}`."""
+
+    def _expand(cls, data: Any) -> Any:
+        if isinstance(data, (str, int)) and not isinstance(data, bool):
+            return {field_name: data}
+        return data
+
+    return model_validator(mode="before")(classmethod(_expand))
+
+
+def one_or_many(value: Any) -> Any:
+    """Accept a single id where a list of ids is expected."""
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return [value]
+    return value

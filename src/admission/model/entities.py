@@ -1,0 +1,316 @@
+"""The records of the policy language: units, legal bases, matters, power lists, duty lists,
+delegations, admission records and assignments.
+
+Keys are English; names, descriptions and messages Chinese.  Every dated record is in force
+from `since` to `until` inclusive.  Domain mistakes (a cooperative item without a lead
+department, a lead department from another county) load fine: the checks report them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field, model_validator
+
+from .base import Dated, Id, Name, StrictModel, Text, one_or_many, shorthand
+from .enums import (
+    AdmissionState, AssignmentKind, AssignmentRole, BasisKind, DelegationMode, Level, MatterTag,
+    PlaceForm, PowerType, Term, UnitKind,
+)
+
+IdList = Annotated[list[Id], BeforeValidator(one_or_many)]
+
+
+# --------------------------------------------------------------------------- units
+class Unit(Dated):
+    """单位：党委政府、职能部门、乡镇(街道)、村(社区)、派出机构、议事协调机构/工作专班。
+
+    `parent` is the unit above: a government's upper government, a department's government,
+    a township's county government, a village's township, and for a dispatched office or a
+    task force the department it acts for (to which it is attributed).
+    """
+
+    id: Id = Field(title="单位标识", description="行政区划代码（地方）或统一社会信用代码（部门）")
+    name: Name = Field(title="名称")
+    kind: UnitKind = Field(title="类型", description=UnitKind.describe())
+    level: Level | None = Field(
+        default=None, title="层级",
+        description="党委政府与职能部门必填（province/city/county）；乡镇、村及派出机构由上级推出")
+    form: PlaceForm | None = Field(default=None, title="乡镇/街道、村/社区", description=PlaceForm.describe())
+    parent: Id | None = Field(default=None, title="上级单位")
+    seat: Id | None = Field(default=None, title="驻地乡镇", description="派出机构所在乡镇(街道)")
+    former_names: list[Name] = Field(default_factory=list, title="曾用名", description="撤并、更名前的名称")
+
+    @model_validator(mode="after")
+    def _shape(self):
+        if self.kind in (UnitKind.government, UnitKind.department) and self.level is None:
+            raise ValueError("党委政府和职能部门必须写明层级 level（province/city/county）")
+        if self.kind in (UnitKind.township, UnitKind.village) and self.level not in (None, self.own_level):
+            raise ValueError(f"{self.kind.label}的层级只能是 {self.own_level.value}")
+        if self.kind not in (UnitKind.government,) and self.parent is None:
+            raise ValueError(f"{self.kind.label}必须写明上级单位 parent")
+        if self.kind in (UnitKind.dispatched, UnitKind.task_force) and self.level is not None:
+            raise ValueError("派出机构和议事协调机构的层级由其所属部门决定，不要写 level")
+        return self
+
+    @property
+    def own_level(self) -> Level | None:
+        if self.kind == UnitKind.township:
+            return Level.township
+        if self.kind == UnitKind.village:
+            return Level.village
+        return self.level
+
+
+# --------------------------------------------------------------------------- bases
+class Basis(StrictModel):
+    """法律法规和文件依据：文号、制发机关、层级、日期、适用范围、失效日期。"""
+
+    id: Id = Field(title="依据标识")
+    number: Name = Field(title="文号", description="如 鲁政发〔2024〕5号")
+    title: Name = Field(title="文件名称")
+    issuer: Name = Field(title="制发机关")
+    level: Level = Field(title="制发层级", description="central/province/city/county")
+    kind: BasisKind = Field(title="类别", description=BasisKind.describe())
+    issued: dt.date = Field(title="发布日期")
+    published: bool = Field(default=True, title="已公开发布")
+    scope: IdList = Field(default_factory=list, title="适用范围", description="适用的地区（党委政府或乡镇单位）；空表示制发机关辖区")
+    expires: dt.date | None = Field(default=None, title="失效日期（含当日有效）")
+
+    @model_validator(mode="after")
+    def _levels(self):
+        if self.level in (Level.township, Level.village):
+            raise ValueError("依据的制发层级只能是 central/province/city/county")
+        if self.expires and self.expires < self.issued:
+            raise ValueError(f"失效日期 {self.expires} 早于发布日期 {self.issued}")
+        return self
+
+    def in_force(self, on: dt.date) -> bool:
+        return self.issued <= on and (self.expires is None or on <= self.expires)
+
+
+# --------------------------------------------------------------------------- matters
+class Matter(StrictModel):
+    """事项：目录中的一项工作或一项权力。"""
+
+    id: Id = Field(title="事项编码")
+    name: Name = Field(title="事项名称")
+    domain: Name = Field(title="领域", description="如 党的建设、民生服务、市场监管、生态环境")
+    power_type: PowerType = Field(default=PowerType.other, title="权力类型", description=PowerType.describe())
+    basis: Id | None = Field(default=None, title="设定依据")
+    levels: list[Level] = Field(default_factory=list, title="适用层级")
+    major_penalty: bool = Field(default=False, title="重大处罚", description="吊销许可证、责令停产停业、较大数额罚款等")
+    needs_specialist: bool = Field(default=False, title="需专业设备或鉴定")
+    tags: list[MatterTag] = Field(default_factory=list, title="标签", description=MatterTag.describe())
+
+
+# --------------------------------------------------------------------------- power lists
+class PowerItem(Dated):
+    """权责清单中的一项权力。`centralised_to` 记录已集中到市级行使（本单位不再持有）。"""
+
+    matter: Id = Field(title="事项编码")
+    centralised_to: Id | None = Field(default=None, title="集中行使单位", description="已集中到该（市级）部门行使")
+
+    _short = shorthand("matter")
+
+    @property
+    def held(self) -> bool:
+        return self.centralised_to is None
+
+
+class PowerList(Dated):
+    """权责清单：一个部门（或乡镇的法定职权）持有的权力。"""
+
+    holder: Id = Field(title="持有单位")
+    items: list[PowerItem] = Field(title="权力事项")
+
+
+# --------------------------------------------------------------------------- township lists
+class ListEntry(Dated):
+    """清单条目的共同部分：事项、可选的范围（同一事项拆分时写明）与序号。"""
+
+    matter: Id = Field(title="事项编码")
+    scope: Name | None = Field(default=None, title="范围", description="同一事项按环节拆分时写明，如 日常巡查")
+    seq: int | None = Field(default=None, title="序号")
+    note: Text | None = Field(default=None, title="备注")
+
+
+class BasicEntry(ListEntry):
+    """基本履职事项：乡镇必须为、负全责。"""
+
+    _short = shorthand("matter")
+
+
+class CooperativeEntry(ListEntry):
+    """配合履职事项：牵头部门负主体责任，乡镇负配合责任。"""
+
+    lead: IdList = Field(default_factory=list, title="牵头部门", description="对应上级部门；应当恰好一个")
+    lead_duties: Text | None = Field(default=None, title="上级部门职责")
+    township_duties: Text | None = Field(default=None, title="乡镇配合职责")
+
+
+class ReturnedEntry(ListEntry):
+    """上级部门收回事项：由承接部门履行。"""
+
+    taken_by: IdList = Field(default_factory=list, title="承接部门", description="收回后履职的部门；应当恰好一个")
+    method: Text | None = Field(default=None, title="工作方式")
+
+
+class TownshipLists(StrictModel):
+    basic: list[BasicEntry] = Field(default_factory=list, title="基本履职事项清单")
+    cooperative: list[CooperativeEntry] = Field(default_factory=list, title="配合履职事项清单")
+    returned: list[ReturnedEntry] = Field(default_factory=list, title="上级部门收回事项清单")
+
+
+class TownshipTemplate(TownshipLists):
+    """县级标准清单模板，供多个乡镇套用，再按乡镇增删。"""
+
+    id: Id = Field(title="模板标识")
+    name: Name = Field(title="模板名称")
+    county: Id = Field(title="制定的县级党委政府")
+
+
+class TownshipList(TownshipLists):
+    """一个乡镇(街道)的履行职责事项清单：模板 + 增补 − 删减。"""
+
+    township: Id = Field(title="乡镇(街道)")
+    template: Id | None = Field(default=None, title="套用模板")
+    remove: IdList = Field(default_factory=list, title="从模板删减的事项", description="删去模板中这些事项的所有条目")
+
+
+# --------------------------------------------------------------------------- village lists
+class VillageDuty(ListEntry):
+    """依法履职事项。"""
+
+    _short = shorthand("matter")
+
+
+class AssistingEntry(ListEntry):
+    """协助政府工作事项（准入清单）：写明业务主管部门。"""
+
+    supervisor: Id | None = Field(default=None, title="业务主管部门")
+    category: Name | None = Field(default=None, title="类别")
+
+
+class NegativeEntry(ListEntry):
+    """负面清单：不得交由村(社区)承担的工作。"""
+
+    _short = shorthand("matter")
+
+
+class CertificationEntry(ListEntry):
+    """证明事项：可出具（写明设定依据、用途、流程）或不应出具。"""
+
+    basis: Id | None = Field(default=None, title="设定依据")
+    purpose: Text | None = Field(default=None, title="办理用途")
+    procedure: Text | None = Field(default=None, title="具体流程")
+
+    _short = shorthand("matter")
+
+
+class VillageLists(StrictModel):
+    duties: list[VillageDuty] = Field(default_factory=list, title="依法履职事项")
+    assisting: list[AssistingEntry] = Field(default_factory=list, title="协助政府工作事项")
+    negative: list[NegativeEntry] = Field(default_factory=list, title="负面清单")
+    may_certify: list[CertificationEntry] = Field(default_factory=list, title="可出具证明事项")
+    must_not_certify: list[CertificationEntry] = Field(default_factory=list, title="不应出具证明事项")
+    certify_only_listed: bool | None = Field(
+        default=None, title="证明实行正面清单",
+        description="true：只能出具 may_certify 中的证明（部分省份的做法）")
+
+
+class VillageTemplate(VillageLists):
+    """县级或乡镇级的村(社区)标准清单模板。"""
+
+    id: Id = Field(title="模板标识")
+    name: Name = Field(title="模板名称")
+    owner: Id = Field(title="制定单位")
+
+
+class VillageList(VillageLists):
+    """一个村(社区)的清单：模板 + 增补 − 删减。"""
+
+    village: Id = Field(title="村(社区)")
+    template: Id | None = Field(default=None, title="套用模板")
+    remove: IdList = Field(default_factory=list, title="从模板删减的事项")
+
+
+# --------------------------------------------------------------------------- delegations
+class Evaluation(StrictModel):
+    every_months: int = Field(ge=1, le=120, title="评估周期（月）")
+    last: dt.date | None = Field(default=None, title="上次评估日期")
+
+
+class Revocation(StrictModel):
+    date: dt.date = Field(title="收回日期", description="该日起不再授权")
+    reason: Text = Field(title="收回理由")
+
+
+class Delegation(Dated):
+    """赋权清单条目：原实施主体把一项权力交给承接乡镇，以赋权或委托方式。"""
+
+    id: Id = Field(title="赋权标识")
+    matter: Id = Field(title="赋权事项")
+    department: Id = Field(title="原实施主体")
+    townships: IdList = Field(min_length=1, title="承接主体")
+    mode: DelegationMode = Field(title="方式", description=DelegationMode.describe())
+    basis: Id | None = Field(default=None, title="依据", description="赋权处罚权须为省级公开决定；委托须为公开的委托书")
+    scope: Name | None = Field(default=None, title="赋权范围")
+    evaluation: Evaluation | None = Field(default=None, title="评估安排")
+    revoked: Revocation | None = Field(default=None, title="收回")
+
+    def active(self, on: dt.date) -> bool:
+        return self.in_force(on) and (self.revoked is None or on < self.revoked.date)
+
+
+# --------------------------------------------------------------------------- admissions
+class Exit(StrictModel):
+    date: dt.date = Field(title="退出日期", description="当日仍有效，次日起不再授权")
+    reason: Text = Field(title="退出理由")
+
+
+class AdmissionRecord(Dated):
+    """已准入事项的历史记录（导入，只读）。工作流创建的申请编号以 WF- 开头，此处不可使用。"""
+
+    id: Id = Field(title="准入标识")
+    matter: Id = Field(title="事项")
+    applicant: Id = Field(title="申请部门")
+    targets: IdList = Field(min_length=1, title="准入单位")
+    term: Term = Field(title="期限类型", description=Term.describe())
+    basis: Id = Field(title="依据")
+    state: AdmissionState = Field(default=AdmissionState.entered, title="状态")
+    document: Name | None = Field(default=None, title="批准文号")
+    exit: Exit | None = Field(default=None, title="退出")
+
+    @model_validator(mode="after")
+    def _term(self):
+        if self.id.upper().startswith("WF-"):
+            raise ValueError("WF- 开头的编号留给准入工作流，导入记录请换用其他编号")
+        if self.since is None:
+            raise ValueError("准入记录必须写明进入日期 since")
+        if self.term == Term.short and self.until is None:
+            raise ValueError("短期准入必须写明结束日期 until")
+        if self.state == AdmissionState.exited and self.exit is None:
+            raise ValueError("已退出的准入必须写明 exit（日期与理由）")
+        if self.state == AdmissionState.entered and self.exit is not None:
+            raise ValueError("写了 exit 的准入，状态应为 exited")
+        return self
+
+    def active(self, on: dt.date) -> bool:
+        return self.in_force(on) and (self.exit is None or on <= self.exit.date)
+
+
+# --------------------------------------------------------------------------- assignments
+class Assignment(StrictModel):
+    """派单系统导出的一次下派：谁、给谁、什么事项、哪天、文号、类型。"""
+
+    id: Id = Field(title="下派标识")
+    by: Id = Field(title="下派单位", description="部门，或归属于部门的专班/派出机构")
+    to: Id = Field(title="接收单位")
+    matter: Id = Field(title="事项")
+    date: dt.date = Field(title="下派日期")
+    document: Name | None = Field(default=None, title="文号")
+    kind: AssignmentKind = Field(default=AssignmentKind.task, title="类型", description=AssignmentKind.describe())
+    role: AssignmentRole = Field(default=AssignmentRole.execute, title="角色", description=AssignmentRole.describe())
+    basis: Id | None = Field(default=None, title="依据", description="直达村(社区)时须为县级以上统一部署")

@@ -1,0 +1,62 @@
+"""A policy file and a whole loaded policy (every file of a tree, merged and indexed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import Field
+
+from .base import StrictModel
+from .entities import (
+    AdmissionRecord, Assignment, Basis, Delegation, Matter, PowerList, TownshipList,
+    TownshipTemplate, Unit, VillageList, VillageTemplate,
+)
+
+LANGUAGE_VERSION = 1
+
+
+class PolicyFile(StrictModel):
+    """一个策略文件：以下各节均可选，任意组织（通常一县一文件）。"""
+
+    version: int = Field(default=LANGUAGE_VERSION, ge=1, le=LANGUAGE_VERSION, title="语言版本")
+    title: str | None = Field(default=None, title="文件说明")
+    units: list[Unit] = Field(default_factory=list, title="单位")
+    bases: list[Basis] = Field(default_factory=list, title="依据")
+    matters: list[Matter] = Field(default_factory=list, title="事项目录")
+    power_lists: list[PowerList] = Field(default_factory=list, title="权责清单")
+    township_templates: list[TownshipTemplate] = Field(default_factory=list, title="乡镇清单模板")
+    township_lists: list[TownshipList] = Field(default_factory=list, title="乡镇(街道)履行职责事项清单")
+    village_templates: list[VillageTemplate] = Field(default_factory=list, title="村(社区)清单模板")
+    village_lists: list[VillageList] = Field(default_factory=list, title="村(社区)清单")
+    delegations: list[Delegation] = Field(default_factory=list, title="赋权清单")
+    admissions: list[AdmissionRecord] = Field(default_factory=list, title="准入记录（历史）")
+    assignments: list[Assignment] = Field(default_factory=list, title="下派记录")
+
+
+#: Sections whose records carry an id, with the attribute naming it; ids are unique per section.
+ID_SECTIONS: dict[str, str] = {
+    "units": "id", "bases": "id", "matters": "id", "township_templates": "id",
+    "village_templates": "id", "delegations": "id", "admissions": "id", "assignments": "id",
+    "township_lists": "township", "village_lists": "village",
+}
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Every record of a policy tree, indexed by id.  Built by `admission.loader.load_policy`."""
+
+    root: str
+    revision: str
+    files: tuple[str, ...]
+    units: dict[str, Unit]
+    bases: dict[str, Basis]
+    matters: dict[str, Matter]
+    power_lists: tuple[PowerList, ...]
+    township_templates: dict[str, TownshipTemplate]
+    township_lists: dict[str, TownshipList]
+    village_templates: dict[str, VillageTemplate]
+    village_lists: dict[str, VillageList]
+    delegations: dict[str, Delegation]
+    admissions: dict[str, AdmissionRecord]
+    assignments: dict[str, Assignment]
+    stats: dict = field(default_factory=dict, compare=False)
