@@ -37,7 +37,7 @@ REFERENCES: dict[type[BaseModel], dict[str, tuple[str, frozenset | None]]] = {
     e.VillageTemplate: {"owner": ("units", frozenset({K.government, K.township}))},
     e.VillageList: {"village": ("units", frozenset({K.village})),
                     "template": ("village_templates", None), "remove": ("matters", None)},
-    e.Delegation: {"matter": ("matters", None), "department": ("units", DEPT),
+    e.Delegation: {"matter": ("matters", None), "department": ("units", DEPT | {K.township}),
                    "townships": ("units", PLACE), "basis": ("bases", None)},
     e.AdmissionRecord: {"matter": ("matters", None), "applicant": ("units", frozenset({K.department, K.dispatched, K.task_force})),
                         "targets": ("units", PLACE), "basis": ("bases", None)},
