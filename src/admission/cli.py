@@ -107,6 +107,217 @@ def schema(
         typer.echo(text)
 
 
+# --------------------------------------------------------------------------- checks and decisions
+class CheckFormat(str, Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
+def today_in_china():
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
+def _parse_date(value: Optional[str]):
+    import datetime as dt
+
+    if value is None:
+        return today_in_china()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"日期应为 YYYY-MM-DD：{value!r}") from None
+
+
+OnOption = Annotated[Optional[str], typer.Option("--on", help="日期 YYYY-MM-DD（默认今天，北京时间） date")]
+
+
+def _load_or_exit(directory: Path, no_cache: bool = False):
+    result = validate_tree(directory, _options(no_cache, None))
+    if not result.ok:
+        for d in result.diagnostics:
+            typer.echo(d.format(), err=True)
+        typer.echo("策略无法加载 policy does not load", err=True)
+        raise typer.Exit(_exit_code(result) if _exit_code(result) == 2 else 1)
+    return result.policy
+
+
+@app.command()
+def check(
+    directory: PolicyDir = Path("policies"),
+    on: OnOption = None,
+    format: Annotated[CheckFormat, typer.Option("--format", "-f", help="text|json|sarif")] = CheckFormat.text,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="达到该级别即返回 1 exit 1 at this severity")] = FailOn.error,
+    no_cache: Annotated[bool, typer.Option("--no-cache")] = False,
+) -> None:
+    """检查交叉、缺位与违规下派 — check for overlaps, missing owners and unauthorized pushdown."""
+    from .checks import all_rules, run_checks
+    from .report import to_json, to_sarif, to_text
+
+    day = _parse_date(on)
+    policy = _load_or_exit(directory, no_cache)
+    findings = run_checks(policy, day)
+    if format == CheckFormat.sarif:
+        typer.echo(to_sarif(findings, {r.id: f"{r.title} ({r.title_en})" for r in all_rules().values()}))
+    elif format == CheckFormat.json:
+        typer.echo(to_json(findings, revision=policy.revision, on=day.isoformat(), count=len(findings)))
+    else:
+        if findings:
+            typer.echo(to_text(findings))
+        errors = sum(1 for f in findings if f.severity.value == "error")
+        typer.echo(f"{day} 检查完成 checked: {errors} 个错误 error(s)，{len(findings) - errors} 个警告 warning(s)"
+                   f"（修订 revision {policy.revision}）")
+    levels = {"error": ("error",), "warning": ("error", "warning"), "never": ()}[fail_on.value]
+    raise typer.Exit(1 if any(f.severity.value in levels for f in findings) else 0)
+
+
+def _decision_exit(outcome: str) -> int:
+    return {"allow": 0, "deny": 1}.get(outcome, 2)
+
+
+def _print_decision(dec, format: Format) -> None:
+    if format == Format.json:
+        typer.echo(json.dumps(dec.to_dict(), ensure_ascii=False))
+        return
+    word = {"allow": "允许 ALLOW", "deny": "不允许 DENY", "error": "无法判定 ERROR"}[dec.outcome.value]
+    typer.echo(f"{word}  {dec.actor} → {dec.target}  事项 {dec.matter}  {dec.on}")
+    for r in dec.reasons:
+        typer.echo(f"  [{r.code}] {r.message}" + (f"  ({r.span})" if r.span else ""))
+    if dec.authority:
+        a = dec.authority
+        typer.echo(f"  依据 basis: {a.label} {a.record_id or ''} {a.span or ''} 法律依据 {a.legal_basis or '-'}")
+    if dec.consequence:
+        typer.echo(f"  后果 consequence: {dec.consequence}")
+    typer.echo(f"  修订 revision {dec.revision}  准入序号 admission seq {dec.admission_seq}")
+
+
+def _batch(lines, fn) -> int:
+    worst = 0
+    for no, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            q = json.loads(line)
+            if not isinstance(q, dict):
+                raise ValueError("每行应为一个 JSON 对象")
+            out = fn(q).to_dict()
+        except (ValueError, TypeError, KeyError) as exc:
+            out = {"outcome": "error", "line": no, "reasons": [{"code": "bad-request", "message": str(exc)}]}
+        worst = max(worst, _decision_exit(out["outcome"]))
+        typer.echo(json.dumps(out, ensure_ascii=False))
+    return worst
+
+
+@app.command()
+def decide(
+    directory: Annotated[Path, typer.Option("--policies", "-p", help="策略目录")] = Path("policies"),
+    actor: Annotated[Optional[str], typer.Option(help="下派单位 assigning unit")] = None,
+    matter: Annotated[Optional[str], typer.Option(help="事项 matter")] = None,
+    target: Annotated[Optional[str], typer.Option(help="接收单位 receiving unit")] = None,
+    on: OnOption = None,
+    kind: Annotated[str, typer.Option(help="task|responsibility_letter|certification_request|office_or_signboard|assessment")] = "task",
+    role: Annotated[str, typer.Option(help="responsible|execute|assist")] = "execute",
+    basis: Annotated[Optional[str], typer.Option(help="依据标识 basis id")] = None,
+    batch: Annotated[Optional[Path], typer.Option(help="JSON Lines 批量问题文件（- 为标准输入）batch file")] = None,
+    format: Annotated[Format, typer.Option("--format", "-f")] = Format.text,
+) -> None:
+    """部门 D 可否在某日把事项 M 交给单位 U — may actor assign matter to target on a date? (exit 0 allow, 1 deny, 2 error)"""
+    from .decide import Decider
+    from .index import build_index
+    from .model.enums import AssignmentKind, AssignmentRole
+
+    policy = _load_or_exit(directory)
+    decider = Decider(build_index(policy))
+
+    def ask(q: dict):
+        return decider.decide(str(q["actor"]), str(q["matter"]), str(q["target"]),
+                              _parse_date(q.get("on")), AssignmentKind(q.get("kind", "task")),
+                              AssignmentRole(q.get("role", "execute")), q.get("basis"))
+
+    if batch is not None:
+        lines = sys.stdin if str(batch) == "-" else batch.open(encoding="utf-8")
+        raise typer.Exit(_batch(lines, ask))
+    if not (actor and matter and target):
+        raise typer.BadParameter("需要 --actor、--matter、--target（或 --batch）")
+    try:
+        dec = ask({"actor": actor, "matter": matter, "target": target, "on": on, "kind": kind, "role": role, "basis": basis})
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    _print_decision(dec, format)
+    raise typer.Exit(_decision_exit(dec.outcome.value))
+
+
+@app.command("may-exercise")
+def may_exercise(
+    directory: Annotated[Path, typer.Option("--policies", "-p", help="策略目录")] = Path("policies"),
+    unit: Annotated[Optional[str], typer.Option(help="行使单位 unit")] = None,
+    matter: Annotated[Optional[str], typer.Option(help="职权事项 power")] = None,
+    on: OnOption = None,
+    batch: Annotated[Optional[Path], typer.Option(help="JSON Lines 批量文件 batch file")] = None,
+    format: Annotated[Format, typer.Option("--format", "-f")] = Format.text,
+) -> None:
+    """单位可否在某日行使某项职权 — may this unit exercise this power on a date? (exit 0 allow, 1 deny, 2 error)"""
+    from .decide import Decider
+    from .index import build_index
+
+    policy = _load_or_exit(directory)
+    decider = Decider(build_index(policy))
+
+    def ask(q: dict):
+        return decider.may_exercise(str(q["unit"]), str(q["matter"]), _parse_date(q.get("on")))
+
+    if batch is not None:
+        lines = sys.stdin if str(batch) == "-" else batch.open(encoding="utf-8")
+        raise typer.Exit(_batch(lines, ask))
+    if not (unit and matter):
+        raise typer.BadParameter("需要 --unit 和 --matter（或 --batch）")
+    dec = ask({"unit": unit, "matter": matter, "on": on})
+    _print_decision(dec, format)
+    raise typer.Exit(_decision_exit(dec.outcome.value))
+
+
+@app.command()
+def who(
+    directory: Annotated[Path, typer.Option("--policies", "-p", help="策略目录")] = Path("policies"),
+    matter: Annotated[str, typer.Option(help="事项 matter")] = ...,
+    unit: Annotated[str, typer.Option(help="乡镇或村 unit")] = ...,
+    on: OnOption = None,
+    format: Annotated[Format, typer.Option("--format", "-f")] = Format.text,
+) -> None:
+    """某事项在某单位由谁负责、谁承办、谁配合 — who owns a matter in a unit."""
+    from .index import build_index
+    from .who import ROLE_LABELS, who as who_fn
+
+    policy = _load_or_exit(directory)
+    index = build_index(policy)
+    missing = [x for x, table in ((matter, policy.matters), (unit, policy.units)) if x not in table]
+    if missing:
+        typer.echo(f"未知标识 unknown id: {'、'.join(missing)}", err=True)
+        raise typer.Exit(2)
+    day = _parse_date(on)
+    roles = who_fn(index, matter, unit, day)
+    if format == Format.json:
+        typer.echo(json.dumps({"matter": matter, "unit": unit, "on": day.isoformat(),
+                               "roles": [r.to_dict() for r in roles]}, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{policy.units[unit].name} · {policy.matters[matter].name} · {day}")
+    if not roles:
+        typer.echo("  无人负责 nobody is named")
+    for r in roles:
+        period = f"{r.since or '…'} 至 {r.until or '…'}"
+        typer.echo(f"  {ROLE_LABELS[r.role]:<4} {r.unit_name}（{r.unit}） 经由 {r.via}  {period}"
+                   + (f"  {r.source}" if r.source else ""))
+
+
 def main() -> None:  # console script entry
     try:
         app()

@@ -44,6 +44,7 @@ class Diagnostic:
     help: str | None = None
     related: tuple[Span, ...] = field(default=())
     message_en: str | None = None
+    elements: tuple[str, ...] = field(default=())  # graph nodes/edges involved (checks)
 
     def sort_key(self) -> tuple:
         s = self.span
@@ -66,6 +67,8 @@ class Diagnostic:
             out["help"] = self.help
         if self.related:
             out["related"] = [str(s) for s in self.related]
+        if self.elements:
+            out["elements"] = list(self.elements)
         return out
 
     def format(self) -> str:

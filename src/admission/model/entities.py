@@ -111,6 +111,9 @@ class PowerItem(Dated):
 
     matter: Id = Field(title="事项编码")
     centralised_to: Id | None = Field(default=None, title="集中行使单位", description="已集中到该（市级）部门行使")
+    retained_in: IdList = Field(
+        default_factory=list, title="保留行使的乡镇",
+        description="赋权后部门仍在这些乡镇行使（与赋权并存即多头执法）")
 
     _short = shorthand("matter")
 
