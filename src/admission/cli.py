@@ -318,6 +318,41 @@ def who(
                    + (f"  {r.source}" if r.source else ""))
 
 
+@app.command("test")
+def test_cmd(
+    directory: PolicyDir = Path("policies"),
+    format: Annotated[Format, typer.Option("--format", "-f")] = Format.text,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="列出通过的用例 list passing cases")] = False,
+) -> None:
+    """运行策略测试（*_test.yaml）并报告覆盖率 — run policy tests and report coverage."""
+    from .policytest import run_tests
+
+    policy = _load_or_exit(directory)
+    report = run_tests(policy, directory)
+    cov = report.coverage()
+    if format == Format.json:
+        typer.echo(json.dumps({
+            "ok": report.ok, "diagnostics": [d.to_dict() for d in report.diagnostics],
+            "results": [{"name": r.name, "passed": r.passed, "source": str(r.span) if r.span else None,
+                         "detail": r.detail} for r in report.results],
+            "coverage": cov}, ensure_ascii=False, indent=2))
+    else:
+        for d in report.diagnostics:
+            typer.echo(d.format())
+        for r in report.results:
+            if not r.passed or verbose:
+                typer.echo(f"{'PASS' if r.passed else 'FAIL'} {r.span or ''} {r.name}")
+                for line in r.detail.splitlines():
+                    typer.echo(f"    {line}")
+        passed = sum(r.passed for r in report.results)
+        typer.echo(f"{passed}/{len(report.results)} 个用例通过 passed")
+        typer.echo(f"覆盖 coverage: 条目 entries {cov['entries_used']}/{cov['entries_total']}，"
+                   f"规则 rules {len(cov['rules_exercised'])}/{len(cov['rules_exercised']) + len(cov['rules_not_exercised'])}")
+    if report.diagnostics:
+        raise typer.Exit(2)
+    raise typer.Exit(0 if report.ok else 1)
+
+
 def main() -> None:  # console script entry
     try:
         app()
