@@ -73,11 +73,16 @@ def _exit_code(result) -> int:
 @app.command()
 def run(
     directory: PolicyDir = Path("policies"),
+    on: Annotated[Optional[str], typer.Option("--on", help="检查日期 date of the check")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="不使用解析缓存 do not use the parse cache")] = False,
 ) -> None:
     """主流程：校验、检查、渲染并汇总 — the main job: validate, check, render, summarise."""
+    from collections import Counter
+
+    from .checks import run_checks
     from .expand import expanded_count
 
+    day = _parse_date(on)
     result = validate_tree(directory, _options(no_cache, None))
     for d in result.diagnostics:
         typer.echo(d.format())
@@ -85,12 +90,19 @@ def run(
         typer.echo("校验失败 invalid", err=True)
         raise typer.Exit(_exit_code(result))
     p = result.policy
-    typer.echo(f"策略 policy {directory}  修订 revision {p.revision}")
+    typer.echo(f"策略 policy {directory}  修订 revision {p.revision}  校验通过 valid")
     typer.echo(f"  文件 files {p.stats['files']}  单位 units {len(p.units)}  事项 matters {len(p.matters)}")
     typer.echo(f"  乡镇清单 township lists {len(p.township_lists)}  村(社区)清单 village lists {len(p.village_lists)}"
                f"  展开后条目 expanded entries {expanded_count(p)}")
     typer.echo(f"  赋权 delegations {len(p.delegations)}  准入 admissions {len(p.admissions)}"
                f"  下派 assignments {len(p.assignments)}")
+    findings = run_checks(p, day)
+    by_rule = Counter(f.code for f in findings)
+    typer.echo(f"检查 check {day}: {len(findings)} 个问题 finding(s)")
+    for code, n in sorted(by_rule.items()):
+        typer.echo(f"  {code}: {n}")
+    if any(f.severity.value == "error" for f in findings):
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -316,6 +328,26 @@ def who(
         period = f"{r.since or '…'} 至 {r.until or '…'}"
         typer.echo(f"  {ROLE_LABELS[r.role]:<4} {r.unit_name}（{r.unit}） 经由 {r.via}  {period}"
                    + (f"  {r.source}" if r.source else ""))
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="旧策略目录 old policy directory")],
+    new: Annotated[Path, typer.Argument(help="新策略目录 new policy directory")],
+    on: OnOption = None,
+    format: Annotated[Format, typer.Option("--format", "-f")] = Format.text,
+) -> None:
+    """比较两个策略版本：问题增减、各单位事项的增减与移动 — what a policy change does."""
+    from .diff import diff_policies, format_text
+
+    day = _parse_date(on)
+    before, after = _load_or_exit(old), _load_or_exit(new)
+    result = diff_policies(before, after, day)
+    if format == Format.json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        names = {mid: m.name for mid, m in {**before.matters, **after.matters}.items()}
+        typer.echo(format_text(result, names))
 
 
 @app.command("test")
