@@ -28,7 +28,10 @@ class Outcome(str, Enum):
     error = "error"
 
 
-@dataclass(frozen=True, slots=True)
+# Reason, Authority and Decision are slotted but not frozen: a frozen dataclass costs a
+# setattr call per field, and `decide` builds one explanation per question on its hot path.
+# Treat them as immutable.
+@dataclass(slots=True)
 class Reason:
     code: str
     message: str
@@ -41,7 +44,7 @@ class Reason:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Authority:
     """The list entry, delegation or admission that allows an assignment."""
 
@@ -56,7 +59,7 @@ class Authority:
                 "source": str(self.span) if self.span else None, "legal_basis": self.legal_basis}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Decision:
     outcome: Outcome
     actor: str
@@ -97,7 +100,7 @@ def _authority(entry: Entry) -> Authority:
     basis = entry.basis
     if basis is None and entry.kind in (DELEGATION, ADMISSION):
         basis = getattr(rec, "basis", None)
-    return Authority(ENTRY_KIND_NAMES[entry.kind], ENTRY_KIND_LABELS[entry.kind], _record_id(rec), rec.span, basis)
+    return Authority(ENTRY_KIND_NAMES[entry.kind], ENTRY_KIND_LABELS[entry.kind], _record_id(rec), entry.span, basis)
 
 
 class Decider:
@@ -165,7 +168,7 @@ class Decider:
         if not a.active(d) or not t.active(d):
             who = a if not a.active(d) else t
             return self._deny("unit-inactive", f"{who.name} 在 {on} 不是有效单位（已撤并、更名或尚未设立）",
-                              actor, matter, target, on, who.record.span)
+                              actor, matter, target, on, who.span)
         # 2 level skipping
         if ad.rank < COUNTY_RANK:
             return self._deny("level-skipping", f"{ad.name}（{_level_name(ad.rank)}级）越过县级直接向{t.name}派任务",
@@ -189,13 +192,13 @@ class Decider:
                                  for x in block.record.taken_by) or "（未写明）"
                 return self._deny("pushdown-returned",
                                   f"“{m.name}”已列入{t.name}的上级部门收回事项清单（承接部门 {taker}），不得再下派",
-                                  actor, matter, target, on, block.record.span)
+                                  actor, matter, target, on, block.span)
             if block.kind == "negative":
                 return self._deny("pushdown-negative", f"“{m.name}”在{t.name}的负面清单上，不得交由村(社区)承担",
-                                  actor, matter, target, on, block.record.span)
+                                  actor, matter, target, on, block.span)
             if block.kind == "must_not_certify" and kind == AssignmentKind.certification_request:
                 return self._deny("certification-forbidden", f"“{m.name}”属于不应由村(社区)出具的证明事项",
-                                  actor, matter, target, on, block.record.span)
+                                  actor, matter, target, on, block.span)
         # 8 villages are never the responsible subject for enforcement and the like
         if t.kind == UnitKind.village and role == AssignmentRole.responsible:
             bad = [tag for tag in m.tags if tag in VILLAGE_FORBIDDEN_TAGS]
@@ -214,11 +217,11 @@ class Decider:
             if self.has_standing(e, dept, t, matter, d):
                 return self._result(Outcome.allow, actor, matter, target, on, [Reason(
                     "allowed", f"“{m.name}”是{t.name}的{ENTRY_KIND_LABELS[e.kind]}，{ad.name} 有权下派",
-                    e.record.span)], authority=_authority(e))
+                    e.span)], authority=_authority(e))
         who = sorted({w for e in live for w in self._standing_names(e, t, matter, d)})
         return self._deny("pushdown-no-standing",
                           f"{ad.name} 无权向{t.name}下派“{m.name}”；有权下派的是：{'、'.join(who) or '（无）'}",
-                          actor, matter, target, on, live[0].record.span)
+                          actor, matter, target, on, live[0].span)
 
     def _unlisted(self, actor, matter, target, on, d, kind, t, m) -> Decision:
         if kind == AssignmentKind.certification_request and target in self.index.certify_only_listed:
@@ -255,7 +258,7 @@ class Decider:
         u = self.units[unit]
         m = self.matters[matter]
         if not u.active(d):
-            return self._deny("unit-inactive", f"{u.name} 在 {on} 不是有效单位", unit, matter, unit, on, u.record.span)
+            return self._deny("unit-inactive", f"{u.name} 在 {on} 不是有效单位", unit, matter, unit, on, u.span)
         if u.kind == UnitKind.village:
             return self._deny("exercise-village", f"村(社区)是群众自治组织，不能行使“{m.name}”等行政职权",
                               unit, matter, unit, on)
@@ -263,7 +266,7 @@ class Decider:
             for block in self.index.blocks.get((unit, matter), ()):
                 if block.kind == "returned" and block.since <= d <= block.until:
                     return self._deny("exercise-returned", f"“{m.name}”已由上级部门收回，{u.name} 不能行使",
-                                      unit, matter, unit, on, block.record.span)
+                                      unit, matter, unit, on, block.span)
             for since, until in self.index.statutory.get((unit, matter), ()):
                 if since <= d <= until:
                     return self._result(Outcome.allow, unit, matter, unit, on, [Reason(

@@ -27,9 +27,10 @@ def day(d: dt.date | None, default: int) -> int:
 class UnitInfo:
     """What the rules need to know about a unit, resolved once."""
 
-    __slots__ = ("id", "name", "kind", "rank", "county", "attributed", "township", "since", "until", "record")
+    __slots__ = ("id", "name", "kind", "rank", "county", "attributed", "township", "since", "until", "record", "span")
 
     def __init__(self, uid, name, kind, rank, county, attributed, township, since, until, record):
+        self.span = record.span
         self.id = uid
         self.name = name
         self.kind = kind
@@ -57,9 +58,10 @@ COUNTY_HOLDERS = "county-holders"  # any department of the target's county holdi
 class Entry:
     """One assignable entry of a unit for a matter, with who has standing to use it."""
 
-    __slots__ = ("kind", "since", "until", "standing", "record", "basis", "township_gov")
+    __slots__ = ("kind", "since", "until", "standing", "record", "basis", "township_gov", "span")
 
     def __init__(self, kind, since, until, standing, record, basis=None, township_gov=None):
+        self.span = record.span  # read once: pydantic private attributes are slow to reach
         self.kind = kind
         self.since = since
         self.until = until
@@ -75,9 +77,10 @@ class Entry:
 class Block:
     """A list entry that forbids assignment: returned, negative, must-not-certify."""
 
-    __slots__ = ("kind", "since", "until", "record")
+    __slots__ = ("kind", "since", "until", "record", "span")
 
     def __init__(self, kind, since, until, record):
+        self.span = record.span
         self.kind = kind
         self.since = since
         self.until = until
