@@ -50,8 +50,26 @@ class LoadResult:
 
 
 def default_cache_dir() -> Path:
+    base = os.environ.get("ADMISSION_CACHE_DIR")
+    if base:
+        return Path(base)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "admission" / f"v{LANGUAGE_VERSION}-{__version__}"
+
+
+_FINGERPRINT: list[bytes] = []
+
+
+def code_fingerprint() -> bytes:
+    """A hash of the code that turns bytes into records, so a cached parse is never served
+    by a different model or reader than the one that made it."""
+    if not _FINGERPRINT:
+        here = Path(__file__).resolve().parent
+        h = hashlib.sha256()
+        for path in sorted([*here.glob("*.py"), *(here.parent / "model").glob("*.py"), here.parent / "diagnostics.py"]):
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
+        _FINGERPRINT.append(h.digest())
+    return _FINGERPRINT[0]
 
 
 def policy_files(root: Path) -> list[Path]:
@@ -118,7 +136,7 @@ def _parse_to_bytes(args: tuple[str, bytes, Limits]) -> bytes:
 # --------------------------------------------------------------------------- cache
 def _cache_key(display: str, raw: bytes) -> str:
     h = hashlib.sha256(raw)
-    h.update(b"\0" + display.encode())
+    h.update(b"\0" + display.encode() + b"\0" + code_fingerprint())
     return h.hexdigest()
 
 
@@ -206,6 +224,7 @@ def validate_tree(root: str | Path, options: LoadOptions = LoadOptions()) -> Loa
         township_templates=index["township_templates"], township_lists=index["township_lists"],
         village_templates=index["village_templates"], village_lists=index["village_lists"],
         delegations=index["delegations"], admissions=index["admissions"], assignments=index["assignments"],
+        flows=index["flows"], calendars=index["calendars"],
         stats={"files": len(paths), "bytes": sum(len(r) for r in raws), "parsed": len(todo)},
     )
     return LoadResult(policy, sorted(diags, key=Diagnostic.sort_key), parsed=len(todo))

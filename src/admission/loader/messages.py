@@ -75,7 +75,7 @@ def suggest_key(model: type | None, key: str) -> str | None:
     """Nearest valid key: by spelling, or by the Chinese title an author may have typed."""
     if model is None:
         return None
-    fields = model.model_fields
+    fields = {info.alias or name: info for name, info in model.model_fields.items()}
     norm = unicodedata.normalize("NFKC", key).strip()
     for name, info in fields.items():
         if info.title and (norm == info.title or norm in info.title.split("/")):
@@ -146,7 +146,7 @@ def _one(err: dict, root_model: type, locator: Locator) -> Diagnostic:
         guess = suggest_key(model, str(key))
         help_ = f"是否想写 '{guess}'？" if guess else None
         if guess is None and model is not None:
-            help_ = "可用字段：" + "、".join(model.model_fields)
+            help_ = "可用字段：" + "、".join(i.alias or n for n, i in model.model_fields.items())
         if any("\u4e00" <= ch <= "\u9fff" for ch in str(key)):
             help_ = (help_ or "") + "（字段名用英文，中文写在值里）"
         return Diagnostic("unknown-key", f"未知字段 '{key}'", span, help=help_,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pydantic import Field
 
 from .base import StrictModel
+from .flow import Calendar, Flow
 from .entities import (
     AdmissionRecord, Assignment, Basis, Delegation, Matter, PowerList, TownshipList,
     TownshipTemplate, Unit, VillageList, VillageTemplate,
@@ -31,13 +32,15 @@ class PolicyFile(StrictModel):
     delegations: list[Delegation] = Field(default_factory=list, title="赋权清单")
     admissions: list[AdmissionRecord] = Field(default_factory=list, title="准入记录（历史）")
     assignments: list[Assignment] = Field(default_factory=list, title="下派记录")
+    flows: list[Flow] = Field(default_factory=list, title="流程定义（准入、动态调整）")
+    calendars: list[Calendar] = Field(default_factory=list, title="工作日历")
 
 
 #: Sections whose records carry an id, with the attribute naming it; ids are unique per section.
 ID_SECTIONS: dict[str, str] = {
     "units": "id", "bases": "id", "matters": "id", "township_templates": "id",
     "village_templates": "id", "delegations": "id", "admissions": "id", "assignments": "id",
-    "township_lists": "township", "village_lists": "village",
+    "township_lists": "township", "village_lists": "village", "flows": "id", "calendars": "id",
 }
 
 
@@ -59,4 +62,6 @@ class Policy:
     delegations: dict[str, Delegation]
     admissions: dict[str, AdmissionRecord]
     assignments: dict[str, Assignment]
+    flows: dict[str, Flow] = field(default_factory=dict)
+    calendars: dict[str, Calendar] = field(default_factory=dict)
     stats: dict = field(default_factory=dict, compare=False)
