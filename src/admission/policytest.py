@@ -22,7 +22,7 @@ from .loader import TEST_SUFFIXES, Limits
 from .loader.messages import Locator, translate
 from .loader.yamlread import read_yaml
 from .model import Policy
-from .model.base import Id, StrictModel
+from .model.base import Date, Id, StrictModel
 from .model.enums import AssignmentKind, AssignmentRole
 
 
@@ -53,7 +53,7 @@ class ExpectedFinding(StrictModel):
 
 class Case(StrictModel):
     name: str = Field(min_length=1)
-    on: dt.date = Field(title="日期")
+    on: Date = Field(title="日期")
     decide: DecideQuestion | None = None
     may_exercise: ExerciseQuestion | None = None
     findings: list[ExpectedFinding] | None = None

@@ -88,27 +88,55 @@ def policy_files(root: Path) -> list[Path]:
 # --------------------------------------------------------------------------- one file
 def parse_file(display: str, raw: bytes, limits: Limits) -> tuple[PolicyFile | None, list[Diagnostic]]:
     """Read and validate one file; never raises for bad content."""
+    pf, diags, _ = parse_file_ex(display, raw, limits)
+    return pf, diags
+
+
+def harvest_ids(data) -> dict[str, set[str]]:
+    """The ids a file that failed validation still declares, so that other files' references to
+    them are not reported as missing (that would be a false error)."""
+    out: dict[str, set[str]] = {}
+    if not isinstance(data, dict):
+        return out
+    for section, attr in ID_SECTIONS.items():
+        items = data.get(section)
+        if isinstance(items, list):
+            ids = {str(item[attr]).strip() for item in items
+                   if isinstance(item, dict) and isinstance(item.get(attr), (str, int)) and not isinstance(item.get(attr), bool)}
+            if ids:
+                out[section] = ids
+    return out
+
+
+def parse_file_ex(display: str, raw: bytes, limits: Limits
+                  ) -> tuple[PolicyFile | None, list[Diagnostic], dict[str, set[str]]]:
+    """`parse_file`, plus the ids harvested from a file that failed validation."""
     read = read_yaml(display, raw, limits)
     if read.diagnostics and read.data is None:
-        return None, read.diagnostics
+        return None, read.diagnostics, {}
     diags = list(read.diagnostics)
     data = read.data
     file_span = Span(display, 1, 1, 1, 1)
     if data is None:
         data = {}
     if not isinstance(data, dict):
+        hint = None
+        if isinstance(data, str) and "：" in data:
+            hint = "文件里有全角冒号“：”，键和值之间要用半角冒号加空格“: ”"
         return None, diags + [Diagnostic(
             "wrong-type", "文件顶层应为映射，由 units:、matters:、township_lists: 等小节组成", file_span,
-            message_en="the top level must be a mapping of sections")]
+            help=hint, message_en="the top level must be a mapping of sections")], {}
     locator = Locator(data, read.maps, file_span)
     try:
         pf = PolicyFile.model_validate(data)
     except ValidationError as exc:
-        return None, diags + translate(exc, PolicyFile, locator)
+        return None, diags + translate(exc, PolicyFile, locator), harvest_ids(data)
     except RecursionError:  # pragma: no cover - depth is bounded by the reader
-        return None, diags + [Diagnostic("yaml-too-deep", "嵌套过深", file_span)]
+        return None, diags + [Diagnostic("yaml-too-deep", "嵌套过深", file_span)], {}
     _fill_shorthand_spans(pf, data)
-    return (None if diags else pf), diags
+    if diags:
+        return None, diags, harvest_ids(data)
+    return pf, diags, {}
 
 
 def _fill_shorthand_spans(model, data) -> None:
@@ -130,7 +158,7 @@ def _fill_shorthand_spans(model, data) -> None:
 
 
 def _parse_to_bytes(args: tuple[str, bytes, Limits]) -> bytes:
-    return pickle.dumps(parse_file(*args), protocol=pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps(parse_file_ex(*args), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 # --------------------------------------------------------------------------- cache
@@ -185,12 +213,12 @@ def validate_tree(root: str | Path, options: LoadOptions = LoadOptions()) -> Loa
         raws.append(raw)
         digest.update(display.encode() + b"\0" + hashlib.sha256(raw).digest())
 
-    results: list[tuple[PolicyFile | None, list[Diagnostic]] | None] = [None] * len(paths)
+    results: list[tuple | None] = [None] * len(paths)
     keys = [_cache_key(d, r) for d, r in zip(displays, raws)]
     todo = []
     for i, key in enumerate(keys):
         if i in skipped:
-            results[i] = (None, [])
+            results[i] = (None, [], {})
             continue
         blob = _cache_get(options.cache_dir, key)
         if blob is not None:
@@ -206,14 +234,17 @@ def validate_tree(root: str | Path, options: LoadOptions = LoadOptions()) -> Loa
         _cache_put(options.cache_dir, keys[i], blob)
 
     files: list[PolicyFile] = []
+    partial: dict[str, set[str]] = {}
     for res in results:
-        pf, file_diags = res  # type: ignore[misc]
+        pf, file_diags, harvested = res  # type: ignore[misc]
         diags.extend(file_diags)
         if pf is not None:
             files.append(pf)
+        for section, ids in harvested.items():
+            partial.setdefault(section, set()).update(ids)
     index, dup = duplicates(files)
     diags.extend(dup)
-    diags.extend(_pinpoint(references(files, index), dict(zip(displays, raws)), limits))
+    diags.extend(_pinpoint(references(files, index, partial), dict(zip(displays, raws)), limits))
     errors = [d for d in diags if d.severity.value == "error"]
     if errors:
         return LoadResult(None, sorted(diags, key=Diagnostic.sort_key), parsed=len(todo))

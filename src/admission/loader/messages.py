@@ -29,7 +29,10 @@ def _describe_value(value) -> str:
         return "空值"
     if isinstance(value, bool):
         return f"布尔值 {str(value).lower()}"
-    return f"'{value}'"
+    text = str(value)
+    if len(text) > 60:
+        text = text[:57] + "…"
+    return f"'{text}'"
 
 
 def _field_model(model: type, loc: tuple) -> type | None:
@@ -134,7 +137,13 @@ def _one(err: dict, root_model: type, locator: Locator) -> Diagnostic:
     etype = err["type"]
     value = err.get("input")
     key = loc[-1] if loc else None
-    model = _field_model(root_model, loc) if loc else root_model
+    # an item of a list field (levels: [乡镇]) is described by the list's field
+    field_loc = loc
+    while field_loc and isinstance(field_loc[-1], int):
+        field_loc = field_loc[:-1]
+    if etype not in ("extra_forbidden", "missing"):
+        key = field_loc[-1] if field_loc else key
+    model = _field_model(root_model, field_loc) if field_loc else root_model
     title = ""
     if model is not None and isinstance(key, str) and key in model.model_fields:
         t = model.model_fields[key].title
@@ -175,6 +184,9 @@ def _one(err: dict, root_model: type, locator: Locator) -> Diagnostic:
                 help_ = f"写成代码 '{member.value}'（{member.label}）"
         return Diagnostic("bad-value", f"{where}{title} 的取值 {_describe_value(value)} 无效，可选：{allowed}",
                           span, help=help_, message_en="invalid value", subject=where)
+    if etype in _TYPE_WORDS and value is None:
+        return Diagnostic("empty-value", f"{where}{title} 不能为空", span, help="在冒号后写上值，或删去这一行",
+                          message_en="value must not be empty", subject=where)
     if etype in _TYPE_WORDS:
         help_ = None
         if isinstance(value, str) and ("：" in value or (":" in value and ": " not in value)):
@@ -196,5 +208,16 @@ def _one(err: dict, root_model: type, locator: Locator) -> Diagnostic:
         msg = str(err.get("ctx", {}).get("error", err["msg"]))
         return Diagnostic("invalid-record", msg, locator.find(loc) if loc else locator.file_span,
                           message_en="invalid record", subject=where or None)
-    return Diagnostic("invalid-value", f"{where}{title} 取值不符合要求：{err['msg']}（{_describe_value(value)}）",
+    if etype in ("string_too_long", "too_long"):
+        limit = err.get("ctx", {}).get("max_length")
+        return Diagnostic("invalid-value", f"{where}{title} 过长（最多 {limit} 个字符）：{_describe_value(value)}",
+                          span, message_en=err["msg"], subject=where)
+    if etype.startswith(("greater_than", "less_than")):
+        ctx = err.get("ctx", {})
+        bound = next(iter(ctx.values()), "")
+        word = {"greater_than_equal": "不小于", "greater_than": "大于", "less_than_equal": "不大于",
+                "less_than": "小于"}.get(etype, "")
+        return Diagnostic("invalid-value", f"{where}{title} 应{word} {bound}：{_describe_value(value)}",
+                          span, message_en=err["msg"], subject=where)
+    return Diagnostic("invalid-value", f"{where}{title} 取值不符合要求（{_describe_value(value)}）：{err['msg']}",
                       span, message_en=err["msg"], subject=where)

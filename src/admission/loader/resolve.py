@@ -90,8 +90,11 @@ def duplicates(files: Iterable[PolicyFile]) -> tuple[dict[str, dict], list[Diagn
     return index, diags
 
 
-def references(files: Iterable[PolicyFile], index: dict[str, dict]) -> list[tuple[Diagnostic, str]]:
-    """Every reference to a missing id or to a unit of the wrong kind, with the field named."""
+def references(files: Iterable[PolicyFile], index: dict[str, dict],
+               partial: dict[str, set[str]] | None = None) -> list[tuple[Diagnostic, str]]:
+    """Every reference to a missing id or to a unit of the wrong kind, with the field named.
+    Ids in `partial` (declared by files that failed validation) count as present."""
+    partial = partial or {}
     diags: list[tuple[Diagnostic, str]] = []
     units = index["units"]
     for pf in files:
@@ -105,6 +108,8 @@ def references(files: Iterable[PolicyFile], index: dict[str, dict]) -> list[tupl
                     continue
                 for ref in value if isinstance(value, list) else (value,):
                     target = index[section].get(ref)
+                    if target is None and ref in partial.get(section, ()):
+                        continue
                     if target is None:
                         diags.append((_missing(rec, fname, section, ref, index), fname))
                     elif kinds is not None and section == "units" and units[ref].kind not in kinds:

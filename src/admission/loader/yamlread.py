@@ -30,7 +30,7 @@ class Limits:
 
     max_bytes: int = 32 * 1024 * 1024
     max_depth: int = 48
-    max_nodes: int = 5_000_000
+    max_nodes: int = 2_000_000
 
 
 @dataclass
@@ -82,14 +82,21 @@ def _resolve_plain(value: str):
         if _INT.match(value):
             if len(value) > 1 and value.lstrip("+-")[0] == "0" and value.lstrip("+-").isdigit():
                 return value  # leading zero: keep as text (codes such as 0101)
-            return int(value, 0)
+            try:
+                return int(value, 0)
+            except ValueError:  # beyond Python's digit limit: keep as text, the model reports it
+                return value
         if _FLOAT.match(value):
             return float(value)
     return value
 
 
 def _span(path: str, start, end) -> Span:
-    return Span(path, start.line + 1, start.column + 1, end.line + 1, max(end.column, 1))
+    line, col = start.line + 1, start.column + 1
+    end_line, end_col = end.line + 1, max(end.column, 1)
+    if (end_line, end_col) < (line, col):  # an empty value ends where it starts
+        end_line, end_col = line, col
+    return Span(path, line, col, end_line, end_col)
 
 
 def _prescan(path: str, text: str) -> list[Diagnostic]:
@@ -139,7 +146,8 @@ def read_yaml(path: str, raw: bytes, limits: Limits = Limits()) -> ReadResult:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        col = len(raw[line_start: exc.start].decode("utf-8", errors="replace")) + 1
         return ReadResult(None, {}, [Diagnostic(
             "file-not-utf8", f"第 {line} 行不是合法的 UTF-8 编码（字节 0x{raw[exc.start]:02x}）",
             Span(path, line, col, line, col),
@@ -158,9 +166,19 @@ def read_yaml(path: str, raw: bytes, limits: Limits = Limits()) -> ReadResult:
         return ReadResult(None, {}, [Diagnostic(
             "yaml-syntax", f"YAML 语法错误：{problem}", Span(path, line, col, line, col),
             help=_syntax_hint(text, line), message_en=f"YAML syntax error: {problem}")])
-    except yaml.YAMLError as exc:  # reader errors (control characters) without marks
+    except yaml.YAMLError as exc:  # reader errors (control characters) carry a position, not a mark
+        where = whole
+        pos = getattr(exc, "position", None)
+        if isinstance(pos, int) and pos >= 0:
+            pos = len(text.encode("utf-8")[:pos].decode("utf-8", errors="ignore"))  # libyaml counts bytes
+            line = text.count("\n", 0, pos) + 1
+            col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+            where = Span(path, line, col, line, col)
+        char = getattr(exc, "character", None)
+        what = f"不允许的控制字符 {char!r}" if char is not None else str(exc)
         return ReadResult(None, {}, [Diagnostic(
-            "yaml-syntax", f"YAML 读取错误：{exc}", whole, message_en="YAML reader error")])
+            "yaml-syntax", f"YAML 读取错误：{what}", where, help="删除文件中的不可见控制字符",
+            message_en="YAML reader error")])
 
 
 def _binaryish(head: bytes) -> bool:

@@ -6,7 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, model_validator
+from pydantic import (
+    BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, StringConstraints, WithJsonSchema, model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from ..diagnostics import Span
 
@@ -14,13 +17,37 @@ from ..diagnostics import Span
 #: YAML document can write it.
 SPAN_KEY = ("__span__",)
 
+ID_PATTERN = r"^[0-9A-Za-z\u4e00-\u9fff_.\-]+$"
+ID_DESCRIPTION = "标识：行政区划代码、统一社会信用代码或自定编码（字母、数字、汉字、_ . -）"
+#: How an id looks to an editor: text, or a number (unquoted division codes are accepted).
+ID_JSON_SCHEMA = {"anyOf": [{"type": "string", "minLength": 1, "maxLength": 80, "pattern": ID_PATTERN},
+                            {"type": "integer", "minimum": 0}],
+                  "description": ID_DESCRIPTION}
+
 #: A stable identifier: administrative division code, credit code or an author-chosen code.
 Id = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=80, pattern=r"^[0-9A-Za-z\u4e00-\u9fff_.\-]+$"),
-    Field(description="标识：行政区划代码、统一社会信用代码或自定编码（字母、数字、汉字、_ . -）"),
+    StringConstraints(min_length=1, max_length=80, pattern=ID_PATTERN),
+    Field(description=ID_DESCRIPTION),
+    WithJsonSchema(ID_JSON_SCHEMA),
 ]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+def _calendar_date(value: Any) -> Any:
+    """Only calendar dates: a YAML date or the text YYYY-MM-DD; never numbers or timestamps."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PydanticCustomError("date_parsing", "not a calendar date YYYY-MM-DD")
+
+
+#: A calendar date in China's time zone, written YYYY-MM-DD.
+Date = Annotated[dt.date, BeforeValidator(_calendar_date)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
@@ -53,12 +80,27 @@ class StrictModel(BaseModel):
     def span(self) -> Span | None:
         return self._span
 
+    #: the field a bare id stands for (`- M001` means `- {matter: M001}`), if the model allows it
+    shorthand_field: ClassVar[str | None] = None
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema, handler):
+        schema = handler(core_schema)
+        if cls.shorthand_field:
+            full = handler.resolve_ref_schema(schema)
+            full_copy = dict(full)
+            full.clear()
+            full.update({"anyOf": [ID_JSON_SCHEMA, full_copy],
+                         "title": full_copy.get("title", cls.__name__),
+                         "description": f"可只写 {cls.shorthand_field} 的标识，或写完整映射"})
+        return schema
+
 
 class Dated(StrictModel):
     """Something in force from `since` to `until`, both calendar dates (China time), inclusive."""
 
-    since: dt.date | None = Field(default=None, title="施行日期", description="起始日期（含），YYYY-MM-DD")
-    until: dt.date | None = Field(default=None, title="废止日期", description="终止日期（含），YYYY-MM-DD")
+    since: Date | None = Field(default=None, title="施行日期", description="起始日期（含），YYYY-MM-DD")
+    until: Date | None = Field(default=None, title="废止日期", description="终止日期（含），YYYY-MM-DD")
 
     date_fields: ClassVar[tuple[str, str]] = ("since", "until")
 
@@ -73,7 +115,8 @@ class Dated(StrictModel):
 
 
 def shorthand(field_name: str):
-    """A before-validator letting authors write a bare id instead of `{field_name: id}`."""
+    """A before-validator letting authors write a bare id instead of `{field_name: id}`.
+    Models using it also set `shorthand_field` so the JSON Schema admits the bare form."""
 
     def _expand(cls, data: Any) -> Any:
         if isinstance(data, (str, int)) and not isinstance(data, bool):
@@ -81,6 +124,10 @@ def shorthand(field_name: str):
         return data
 
     return model_validator(mode="before")(classmethod(_expand))
+
+
+ID_LIST_JSON_SCHEMA = {"anyOf": [ID_JSON_SCHEMA, {"type": "array", "items": ID_JSON_SCHEMA}],
+                       "description": "一个标识，或标识的列表"}
 
 
 def one_or_many(value: Any) -> Any:

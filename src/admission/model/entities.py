@@ -11,15 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
-from .base import Dated, Id, Name, StrictModel, Text, one_or_many, shorthand
+from .base import ID_LIST_JSON_SCHEMA, Date, Dated, Id, Name, StrictModel, Text, one_or_many, shorthand
 from .enums import (
     AdmissionState, AssignmentKind, AssignmentRole, BasisKind, DelegationMode, Level, MatterTag,
     PlaceForm, PowerType, Term, UnitKind,
 )
 
-IdList = Annotated[list[Id], BeforeValidator(one_or_many)]
+IdList = Annotated[list[Id], BeforeValidator(one_or_many), WithJsonSchema(ID_LIST_JSON_SCHEMA)]
 
 
 # --------------------------------------------------------------------------- units
@@ -41,6 +41,9 @@ class Unit(Dated):
     parent: Id | None = Field(default=None, title="上级单位")
     seat: Id | None = Field(default=None, title="驻地乡镇", description="派出机构所在乡镇(街道)")
     former_names: list[Name] = Field(default_factory=list, title="曾用名", description="撤并、更名前的名称")
+    flow_roles: list[Name] = Field(
+        default_factory=list, title="流程角色",
+        description="在准入流程中承担的角色，如 reviewer（审核机构，通常为县委编办）")
 
     @model_validator(mode="after")
     def _shape(self):
@@ -73,10 +76,10 @@ class Basis(StrictModel):
     issuer: Name = Field(title="制发机关")
     level: Level = Field(title="制发层级", description="central/province/city/county")
     kind: BasisKind = Field(title="类别", description=BasisKind.describe())
-    issued: dt.date = Field(title="发布日期")
+    issued: Date = Field(title="发布日期")
     published: bool = Field(default=True, title="已公开发布")
     scope: IdList = Field(default_factory=list, title="适用范围", description="适用的地区（党委政府或乡镇单位）；空表示制发机关辖区")
-    expires: dt.date | None = Field(default=None, title="失效日期（含当日有效）")
+    expires: Date | None = Field(default=None, title="失效日期（含当日有效）")
 
     @model_validator(mode="after")
     def _levels(self):
@@ -116,6 +119,7 @@ class PowerItem(Dated):
         description="赋权后部门仍在这些乡镇行使（与赋权并存即多头执法）")
 
     _short = shorthand("matter")
+    shorthand_field = "matter"
 
     @property
     def held(self) -> bool:
@@ -143,6 +147,7 @@ class BasicEntry(ListEntry):
     """基本履职事项：乡镇必须为、负全责。"""
 
     _short = shorthand("matter")
+    shorthand_field = "matter"
 
 
 class CooperativeEntry(ListEntry):
@@ -187,6 +192,7 @@ class VillageDuty(ListEntry):
     """依法履职事项。"""
 
     _short = shorthand("matter")
+    shorthand_field = "matter"
 
 
 class AssistingEntry(ListEntry):
@@ -200,6 +206,7 @@ class NegativeEntry(ListEntry):
     """负面清单：不得交由村(社区)承担的工作。"""
 
     _short = shorthand("matter")
+    shorthand_field = "matter"
 
 
 class CertificationEntry(ListEntry):
@@ -210,6 +217,7 @@ class CertificationEntry(ListEntry):
     procedure: Text | None = Field(default=None, title="具体流程")
 
     _short = shorthand("matter")
+    shorthand_field = "matter"
 
 
 class VillageLists(StrictModel):
@@ -242,11 +250,11 @@ class VillageList(VillageLists):
 # --------------------------------------------------------------------------- delegations
 class Evaluation(StrictModel):
     every_months: int = Field(ge=1, le=120, title="评估周期（月）")
-    last: dt.date | None = Field(default=None, title="上次评估日期")
+    last: Date | None = Field(default=None, title="上次评估日期")
 
 
 class Revocation(StrictModel):
-    date: dt.date = Field(title="收回日期", description="该日起不再授权")
+    date: Date = Field(title="收回日期", description="该日起不再授权")
     reason: Text = Field(title="收回理由")
 
 
@@ -269,7 +277,7 @@ class Delegation(Dated):
 
 # --------------------------------------------------------------------------- admissions
 class Exit(StrictModel):
-    date: dt.date = Field(title="退出日期", description="当日仍有效，次日起不再授权")
+    date: Date = Field(title="退出日期", description="当日仍有效，次日起不再授权")
     reason: Text = Field(title="退出理由")
 
 
@@ -312,7 +320,7 @@ class Assignment(StrictModel):
     by: Id = Field(title="下派单位", description="部门，或归属于部门的专班/派出机构")
     to: Id = Field(title="接收单位")
     matter: Id = Field(title="事项")
-    date: dt.date = Field(title="下派日期")
+    date: Date = Field(title="下派日期")
     document: Name | None = Field(default=None, title="文号")
     kind: AssignmentKind = Field(default=AssignmentKind.task, title="类型", description=AssignmentKind.describe())
     role: AssignmentRole = Field(default=AssignmentRole.execute, title="角色", description=AssignmentRole.describe())

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
-from .base import Id, Name, StrictModel, Text, one_or_many
+from .base import ID_LIST_JSON_SCHEMA, Date, Id, Name, StrictModel, Text, one_or_many
 from .enums import Labelled
 
-IdList = Annotated[list[Id], BeforeValidator(one_or_many)]
+IdList = Annotated[list[Id], BeforeValidator(one_or_many), WithJsonSchema(ID_LIST_JSON_SCHEMA)]
 
 
 class Phase(Labelled):
@@ -148,5 +148,5 @@ class Calendar(StrictModel):
 
     id: Id = Field(title="日历标识")
     name: Name = Field(title="名称")
-    holidays: list[dt.date] = Field(default_factory=list, title="节假日（休息）")
-    workdays: list[dt.date] = Field(default_factory=list, title="调休上班日")
+    holidays: list[Date] = Field(default_factory=list, title="节假日（休息）")
+    workdays: list[Date] = Field(default_factory=list, title="调休上班日")
