@@ -385,6 +385,16 @@ def test_cmd(
     raise typer.Exit(0 if report.ok else 1)
 
 
+def _register_workflow() -> None:
+    from .cli_flow import flow_app, tick_cmd
+
+    app.add_typer(flow_app, name="flow")
+    app.command("tick")(tick_cmd)
+
+
+_register_workflow()
+
+
 def main() -> None:  # console script entry
     try:
         app()
