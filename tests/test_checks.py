@@ -198,9 +198,7 @@ CASES: list[Case] = [
          name="retained-item-is-related",
          edits=(("items: [M-TZSB, M-WZJY]", 'items: [M-TZSB, {matter: M-WZJY, retained_in: ["370402101"]}]'),),
          related=(("county.yaml", 'retained_in: ["370402101"]'),),
-         fix=('retained_in: ["370402101"]', 'retained_in: ["370402002"]'),
-         xfail_fire="the power-list item whose retained_in contributes is not listed as a related location "
-                    "(docs/semantics.md: every contributing YAML entry is listed); overlap._grants passes only g.span"),
+         fix=('retained_in: ["370402101"]', 'retained_in: ["370402002"]'),),
     Case("overlap-grant-exercised", f"{T}/M-WZJY", ("county.yaml", "{id: G-WZJY"),
          name="two-granting-departments",
          extra=('delegations:\n  - {id: G-WZJY-2, matter: M-WZJY, department: D-ZJ, townships: ["370402101"], mode: grant,'
@@ -214,9 +212,7 @@ CASES: list[Case] = [
                  '{matter: M-WZJY, until: 2026-12-31, retained_in: ["370402101"]}]'),),
          # the power item that kept the matter in 永安镇 ended before the day of the check;
          # the department still holds the matter through the other item
-         fix=("until: 2026-12-31, retained_in", "until: 2025-12-31, retained_in"),
-         xfail_miss="overlap-grant-exercised reads retained_in from power items that are not in force on `on` "
-                    "(index.retained ignores the item's since/until)"),
+         fix=("until: 2026-12-31, retained_in", "until: 2025-12-31, retained_in"),),
     Case("overlap-negative-assisting", f"{V}/M-CJ", ("county.yaml", "{matter: M-CJ, scope: 入户调查, supervisor: D-ZJ"),
          edits=(("negative: [M-CJ]", "negative: [{matter: M-CJ, scope: 入户调查}]"),
                 ("      - {matter: M-DB, supervisor: D-MZ, category: 民生保障}\n",
@@ -269,17 +265,13 @@ CASES: list[Case] = [
          name="list-entry-expired",
          extra="matters:\n  - {id: M-YJ, name: 基层应急队伍建设, domain: 应急管理, levels: [township]}\n",
          edits=(("basic: [M-DB]", "basic: [M-DB, {matter: M-YJ, until: 2025-12-31}]"),),
-         fix=("{matter: M-YJ, until: 2025-12-31}", "{matter: M-YJ, until: 2026-12-31}"),
-         xfail_fire="missing-owner counts list entries not in force on `on` as mentioning the matter "
-                    "(_unowned reads index.entries/blocks without their dates)"),
+         fix=("{matter: M-YJ, until: 2025-12-31}", "{matter: M-YJ, until: 2026-12-31}"),),
     Case("missing-owner", f"{T}/M-YJ", ("extra.yaml", "{id: M-YJ"),
          name="delegation-revoked",
          extra=("matters:\n  - {id: M-YJ, name: 基层应急队伍建设, domain: 应急管理, levels: [township]}\n" + B_ENT +
                 'delegations:\n  - {id: W-YJ, matter: M-YJ, department: D-MZ, townships: ["370402101"], mode: entrust,'
                 ' basis: B-ENT, since: 2024-01-01, revoked: {date: 2025-01-01, reason: 收回}}\n'),
-         fix=("revoked: {date: 2025-01-01", "revoked: {date: 2027-01-01"),
-         xfail_fire="missing-owner counts revoked delegations as mentioning the matter "
-                    "(_unowned reads index.entries without the delegation's dates)"),
+         fix=("revoked: {date: 2025-01-01", "revoked: {date: 2027-01-01"),),
     # ------------------------------------------------------------------ unauthorized pushdown
     Case("pushdown-unlisted", "A-X", ("extra.yaml", "{id: A-X"),
          extra=('admissions:\n  - {id: ADM-CQ, matter: M-CQ, applicant: D-ZJ, targets: ["370402002"], term: long,'
@@ -359,9 +351,7 @@ CASES: list[Case] = [
          extra=assign('by: D-SCJG, to: "370402101", matter: M-WZJY, date: 2026-12-02'),
          # on 2026-08-01 the delegation has run out (until) but was not yet revoked: the documented
          # denial is pushdown-unlisted, not a lapse after revocation
-         fix=("date: 2026-12-02}", "date: 2026-08-01}"),
-         xfail_miss="decide reports lapse-after-revocation for a delegation that expired by `until` and was "
-                    "revoked only after the assignment date (_unlisted compares d with min(until, revoked-1))"),
+         fix=("date: 2026-12-02}", "date: 2026-08-01}"),),
     Case("pushdown-new-vest", "A-X", ("extra.yaml", "{id: A-X"),
          extra=("matters:\n  - {id: M-TZXC, name: 特种设备安全监督巡查, domain: 市场监管, power_type: inspection}\n"
                 'admissions:\n  - {id: ADM-TZ, matter: M-TZXC, applicant: D-SCJG, targets: ["370402101"], term: long,'

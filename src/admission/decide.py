@@ -14,7 +14,7 @@ from enum import Enum
 from .diagnostics import Span
 from .index import (
     ADMISSION, BASIC, COUNTY_HOLDERS, DELEGATION, ENTRY_KIND_LABELS, ENTRY_KIND_NAMES, MAY_CERTIFY, Entry, Index,
-    delegation_interval, admission_interval,
+    admission_interval,
 )
 from .model.enums import LEVEL_RANK, VILLAGE_FORBIDDEN_TAGS, AssignmentKind, AssignmentRole, Level, UnitKind
 
@@ -234,8 +234,7 @@ class Decider:
                     return self._deny("lapse-after-exit", f"“{m.name}”对{t.name}的准入已于 {dt.date.fromordinal(end)} 期满或退出",
                                       actor, matter, target, on, rec.span)
             else:
-                _, end = delegation_interval(rec)
-                if rec.revoked is not None and d > end:
+                if rec.revoked is not None and d >= rec.revoked.date.toordinal():
                     return self._deny("lapse-after-revocation",
                                       f"“{m.name}”对{t.name}的赋权已于 {rec.revoked.date} 收回", actor, matter, target, on,
                                       rec.span)

@@ -93,7 +93,7 @@ class Index:
     units: dict[str, UnitInfo]
     holds: dict[tuple[str, str], list[tuple[int, int]]]
     holders: dict[str, list[tuple[str, int, int]]]  # matter -> (department, since, until)
-    retained: dict[tuple[str, str], set[str]]
+    retained: dict[tuple[str, str], list[tuple[str, int, int, object]]]  # (township, since, until, span)
     entries: dict[tuple[str, str], list[Entry]]
     blocks: dict[tuple[str, str], list[Block]]
     lapsed: dict[tuple[str, str], list]  # records that once authorized (exited admissions, revoked delegations)
@@ -195,7 +195,7 @@ def build_index(policy: Policy) -> Index:
     units = resolve_units(policy)
     holds: dict = defaultdict(list)
     holders: dict = defaultdict(list)
-    retained: dict = defaultdict(set)
+    retained: dict = defaultdict(list)
     statutory: dict = defaultdict(list)
     for pl in policy.power_lists:
         pl_iv = _interval(pl)
@@ -212,7 +212,7 @@ def build_index(policy: Policy) -> Index:
             holds[(pl.holder, item.matter)].append((since, until))
             holders[item.matter].append((pl.holder, since, until))
             for t in item.retained_in:
-                retained[(pl.holder, item.matter)].add(t)
+                retained[(pl.holder, item.matter)].append((t, since, until, item.span))
 
     entries: dict = defaultdict(list)
     blocks: dict = defaultdict(list)
@@ -227,7 +227,7 @@ def build_index(policy: Policy) -> Index:
             entries[(tid, e.matter)].append(Entry(BASIC, s, u, COUNTY_HOLDERS, e, township_gov=gov))
         for e in lists.cooperative:
             s, u = _interval(e)
-            entries[(tid, e.matter)].append(Entry(COOPERATIVE, s, u, frozenset(e.lead), e))
+            entries[(tid, e.matter)].append(Entry(COOPERATIVE, s, u, _acting(units, e.lead), e))
         for e in lists.returned:
             s, u = _interval(e)
             blocks[(tid, e.matter)].append(Block("returned", s, u, e))
@@ -241,7 +241,7 @@ def build_index(policy: Policy) -> Index:
             entries[(vid, e.matter)].append(Entry(DUTY, s, u, COUNTY_HOLDERS, e))
         for e in lists.assisting:
             s, u = _interval(e)
-            standing = frozenset((e.supervisor,)) if e.supervisor else frozenset()
+            standing = _acting(units, (e.supervisor,) if e.supervisor else ())
             entries[(vid, e.matter)].append(Entry(ASSISTING, s, u, standing, e))
         for e in lists.may_certify:
             s, u = _interval(e)
@@ -276,9 +276,14 @@ def admission_interval(rec: AdmissionRecord) -> tuple[int, int]:
     return since, until
 
 
+def _acting(units: dict[str, UnitInfo], ids) -> frozenset[str]:
+    """Standing is held by departments: an office or task force named in a list acts for its own."""
+    return frozenset(units[x].attributed if x in units else x for x in ids)
+
+
 def _add_delegation(index: Index, dl: Delegation) -> None:
     since, until = delegation_interval(dl)
-    standing = frozenset((dl.department,))
+    standing = _acting(index.units, (dl.department,))
     for t in dl.townships:
         key = (t, dl.matter)
         index.entries[key].append(Entry(DELEGATION, since, until, standing, dl, basis=dl.basis))
@@ -288,7 +293,7 @@ def _add_delegation(index: Index, dl: Delegation) -> None:
 
 def _add_admission(index: Index, rec: AdmissionRecord) -> None:
     since, until = admission_interval(rec)
-    standing = frozenset((rec.applicant,))
+    standing = _acting(index.units, (rec.applicant,))
     for t in rec.targets:
         key = (t, rec.matter)
         index.entries[key].append(Entry(ADMISSION, since, until, standing, rec, basis=rec.basis))

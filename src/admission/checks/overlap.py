@@ -141,7 +141,9 @@ def _grants(ctx: Context, tid: str, by_matter: dict[str, list], coop, ret):
                           f"{ctx.name(tid)}：“{mname}”由多个部门赋权（{'、'.join(ctx.name(x) for x in sorted(depts))}），多头执法",
                           [g.span for g in grants], els)
         for g in grants:
-            if tid in ctx.index.retained.get((g.department, matter), ()):
-                yield finding(GRANT_EXERCISED, subject,
-                              f"{ctx.name(tid)}：“{mname}”已赋权给乡镇，{ctx.name(g.department)} 仍在该乡镇行使，多头执法",
-                              (g.span,), (*els, f"unit:{g.department}"))
+            dept = ctx.units[g.department].attributed if g.department in ctx.units else g.department
+            for t, since, until, item_span in ctx.index.retained.get((dept, matter), ()):
+                if t == tid and since <= ctx.day <= until:
+                    yield finding(GRANT_EXERCISED, subject,
+                                  f"{ctx.name(tid)}：“{mname}”已赋权给乡镇，{ctx.name(g.department)} 仍在该乡镇行使，多头执法",
+                                  (g.span, item_span), (*els, f"unit:{g.department}"))

@@ -85,10 +85,12 @@ def _unowned(ctx: Context):
     if not township_matters:
         return
     mentioned: dict[str, set[str]] = defaultdict(set)
-    for (target, matter) in ctx.index.entries:
-        mentioned[target].add(matter)
-    for (target, matter) in ctx.index.blocks:
-        mentioned[target].add(matter)
+    for (target, matter), entries in ctx.index.entries.items():
+        if any(e.in_force(d) for e in entries):
+            mentioned[target].add(matter)
+    for (target, matter), blocks in ctx.index.blocks.items():
+        if any(b.since <= d <= b.until for b in blocks):
+            mentioned[target].add(matter)
     held_in_county: dict[str | None, set[str]] = defaultdict(set)
     for matter, rows in ctx.index.holders.items():
         for dept, since, until in rows:

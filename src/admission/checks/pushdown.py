@@ -92,10 +92,12 @@ def check(ctx: Context) -> Iterator:
 
 
 def _new_vest(ctx: Context, a, cache: dict[str, list], els):
+    """Judged on the assignment's own date, like the rest of the assignment."""
     returned = cache.get(a.to)
     if returned is None:
-        returned = [e for e in township_entries(ctx.policy, a.to).returned if _in_force(e, ctx.day)]
-        cache[a.to] = returned
+        returned = cache[a.to] = list(township_entries(ctx.policy, a.to).returned)
+    day = a.date.toordinal()
+    returned = [e for e in returned if _in_force(e, day)]
     if any(e.matter == a.matter for e in returned):
         return
     mine = normalise(ctx.matter_name(a.matter))

@@ -244,7 +244,9 @@ def validate_tree(root: str | Path, options: LoadOptions = LoadOptions()) -> Loa
             partial.setdefault(section, set()).update(ids)
     index, dup = duplicates(files)
     diags.extend(dup)
-    diags.extend(_pinpoint(references(files, index, partial), dict(zip(displays, raws)), limits))
+    raw_by_file = dict(zip(displays, raws))
+    diags.extend(_pinpoint(references(files, index, partial), raw_by_file, limits))
+    diags.extend(_flow_conditions(files, raw_by_file, limits))
     errors = [d for d in diags if d.severity.value == "error"]
     if errors:
         return LoadResult(None, sorted(diags, key=Diagnostic.sort_key), parsed=len(todo))
@@ -299,6 +301,45 @@ def _parse_many(jobs: list[tuple[str, bytes, Limits]], options: LoadOptions) -> 
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
         out = dict(zip(order, pool.map(_parse_to_bytes, [jobs[i] for i in order], chunksize=1)))
     return [out[i] for i in range(len(jobs))]
+
+
+# --------------------------------------------------------------------------- flows
+def _flow_conditions(files: list[PolicyFile], raws: dict[str, bytes], limits: Limits) -> list[Diagnostic]:
+    """Type-check every guard condition against the documented facts, located to the column."""
+    if not any(pf.flows for pf in files):
+        return []
+    from ..flow.expr import ExprError, check_condition
+    from ..flow.facts import FACTS
+
+    out = []
+    for pf in files:
+        for flow in pf.flows:
+            for t in flow.transitions:
+                for g in t.guards:
+                    try:
+                        check_condition(g.when, FACTS)
+                    except ExprError as exc:
+                        d = Diagnostic("bad-condition", f"守卫规则 {g.id} 的条件有误：{exc.message}", g.span,
+                                       subject=g.id, help="可用的事实见 docs/flows.md",
+                                       message_en="invalid guard condition")
+                        out.append(_condition_span(d, raws, limits, exc.offset))
+    return out
+
+
+def _condition_span(d: Diagnostic, raws: dict[str, bytes], limits: Limits, offset: int) -> Diagnostic:
+    if d.span is None or d.span.file not in raws:
+        return d
+    read = read_yaml(d.span.file, raws[d.span.file], limits)
+    for meta in read.maps.values():
+        if (meta.span.line, meta.span.column) == (d.span.line, d.span.column) and "when" in meta.keys:
+            vspan = meta.keys["when"][1]
+            text = raws[d.span.file].decode("utf-8-sig").splitlines()[vspan.line - 1]
+            quoted = text[vspan.column - 1: vspan.column] in ("'", '"')
+            col = vspan.column + offset + (1 if quoted else 0)
+            if vspan.line == vspan.end_line:
+                return replace(d, span=Span(vspan.file, vspan.line, col, vspan.line, col))
+            return replace(d, span=vspan)
+    return d
 
 
 # --------------------------------------------------------------------------- precise spans
