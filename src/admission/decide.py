@@ -223,6 +223,16 @@ class Decider:
                           f"{ad.name} 无权向{t.name}下派“{m.name}”；有权下派的是：{'、'.join(who) or '（无）'}",
                           actor, matter, target, on, live[0].span)
 
+    def decide_many(self, questions) -> list[Decision]:
+        """Batch form: `questions` are (actor, matter, target, on[, kind, role, basis]) tuples."""
+        decide = self.decide
+        return [decide(*q) for q in questions]
+
+    def may_exercise_many(self, questions) -> list[Decision]:
+        """Batch form of `may_exercise`: (unit, matter, on) tuples."""
+        fn = self.may_exercise
+        return [fn(*q) for q in questions]
+
     def _unlisted(self, actor, matter, target, on, d, kind, t, m) -> Decision:
         if kind == AssignmentKind.certification_request and target in self.index.certify_only_listed:
             return self._deny("certification-unlisted", f"{t.name} 只能出具正面清单内的证明，“{m.name}”不在其中",

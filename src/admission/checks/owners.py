@@ -100,9 +100,12 @@ def _unowned(ctx: Context):
         if t.kind != UnitKind.township or not t.active(d):
             continue
         seen, held = mentioned.get(tid, set()), held_in_county.get(t.county, set())
+        form = t.record.form
         for mid in township_matters:
             if mid not in seen and mid not in held:
                 m = ctx.matters[mid]
+                if m.forms and form is not None and form not in m.forms:
+                    continue  # a rural item does not apply to a street, nor an urban one to a town
                 yield finding(MISSING_OWNER, f"{tid}/{mid}",
                               f"{t.name}：乡镇层级事项“{m.name}”既不在其清单上，本县也没有部门持有该职权",
                               (m.span, t.record.span), (f"unit:{tid}", f"matter:{mid}"))

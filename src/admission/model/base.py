@@ -130,6 +130,13 @@ ID_LIST_JSON_SCHEMA = {"anyOf": [ID_JSON_SCHEMA, {"type": "array", "items": ID_J
                        "description": "一个标识，或标识的列表"}
 
 
+def plain_mapping(value: Any) -> Any:
+    """A free-form mapping field: drop the reader's span marker (models drop it themselves)."""
+    if isinstance(value, dict) and SPAN_KEY in value:
+        return {k: v for k, v in value.items() if k is not SPAN_KEY and k != SPAN_KEY}
+    return value
+
+
 def one_or_many(value: Any) -> Any:
     """Accept a single id where a list of ids is expected."""
     if isinstance(value, (str, int)) and not isinstance(value, bool):

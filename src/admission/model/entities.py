@@ -106,6 +106,9 @@ class Matter(StrictModel):
     major_penalty: bool = Field(default=False, title="重大处罚", description="吊销许可证、责令停产停业、较大数额罚款等")
     needs_specialist: bool = Field(default=False, title="需专业设备或鉴定")
     tags: list[MatterTag] = Field(default_factory=list, title="标签", description=MatterTag.describe())
+    forms: list[PlaceForm] = Field(
+        default_factory=list, title="适用的乡镇形态",
+        description="只适用于乡镇（township）或街道（street）时写明；空表示都适用（影响 missing-owner 检查）")
 
 
 # --------------------------------------------------------------------------- power lists

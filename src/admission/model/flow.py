@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
-from .base import ID_LIST_JSON_SCHEMA, Date, Id, Name, StrictModel, Text, one_or_many
+from .base import ID_LIST_JSON_SCHEMA, Date, Id, plain_mapping, Name, StrictModel, Text, one_or_many
 from .enums import Labelled
 
 IdList = Annotated[list[Id], BeforeValidator(one_or_many), WithJsonSchema(ID_LIST_JSON_SCHEMA)]
@@ -97,7 +97,8 @@ class Flow(StrictModel):
     id: Id = Field(title="流程标识")
     name: Name = Field(title="名称")
     kind: FlowKind = Field(title="类型", description=FlowKind.describe())
-    params: dict[str, int] = Field(default_factory=dict, title="参数", description="如 max_short_term_months、opinion_working_days")
+    params: Annotated[dict[str, int], BeforeValidator(plain_mapping)] = Field(
+        default_factory=dict, title="参数", description="如 max_short_term_months、opinion_working_days")
     initial: Id = Field(title="初始状态", description="申请提交后所处的状态")
     on_send_back: Id | None = Field(default=None, title="退回修改后的状态")
     on_reject: Id | None = Field(default=None, title="不予准入后的状态")
