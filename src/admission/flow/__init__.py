@@ -1,0 +1,1 @@
+"""The admission workflow: flow language, guard expressions, engine and store."""

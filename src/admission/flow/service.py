@@ -1,0 +1,712 @@
+"""The workflow service: apply, take a step, give an opinion, answer a dissent, tick, read.
+
+Every step runs in one database transaction: lock the application (and the audit chain), check
+the ETag, the transition from the current state, the acting unit's role and separation of
+duties, the required fields; compute the facts; let the rules engine evaluate the guards and move
+the statechart; write the application, the hash-chained log entry and the change feed; commit.
+A refused step changes no application: the refusal is recorded in its own transaction.  A crash
+anywhere before the commit leaves the old state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from pydantic import ValidationError
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from ..index import Index
+from ..model import Policy
+from ..model.entities import AdmissionRecord, Exit
+from ..model.enums import AdmissionState, Level, Term, UnitKind
+from ..model.flow import Flow, Phase
+from ..store.db import is_sqlite
+from ..store.tables import Application, Change, Counter, FlowDefinition, Opinion, Refusal, TransitionLog
+from .calendar import WorkCalendar
+from .engine import flow_engine
+from .facts import StepInput, compute
+from .requests import AdjustmentRequest, AdmissionRequest
+
+GENESIS = "0" * 64
+
+
+# --------------------------------------------------------------------------- errors
+class WorkflowError(Exception):
+    """A step that cannot be taken; `status` follows HTTP (the API maps it to problem+json)."""
+
+    status = 400
+    code = "workflow-error"
+
+    def __init__(self, message: str, *, code: str | None = None, details: list[dict] | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.details = details or []
+
+
+class NotFound(WorkflowError):
+    status, code = 404, "not-found"
+
+
+class Forbidden(WorkflowError):
+    status, code = 403, "forbidden"
+
+
+class Conflict(WorkflowError):
+    status, code = 409, "conflict"
+
+
+class PreconditionFailed(WorkflowError):
+    status, code = 412, "stale-etag"
+
+
+class Invalid(WorkflowError):
+    status, code = 422, "invalid"
+
+
+class Refused(WorkflowError):
+    """A guard rule with effect `block` fired."""
+
+    status, code = 409, "refused-by-guard"
+
+
+# --------------------------------------------------------------------------- context
+@dataclass
+class Workflow:
+    """The service over one store and one loaded policy."""
+
+    db: Engine
+    policy: Policy
+    index: Index
+    calendar: WorkCalendar = field(init=False)
+
+    def __post_init__(self):
+        self.calendar = WorkCalendar.from_policy(self.policy.calendars)
+        self.engine = flow_engine()
+
+    # ------------------------------------------------------------------ transactions
+    @contextmanager
+    def tx(self) -> Iterator[Session]:
+        with Session(self.db, expire_on_commit=False) as s:
+            with s.begin():
+                yield s
+
+    def _lock_app(self, s: Session, app_id: str) -> Application:
+        stmt = select(Application).where(Application.id == app_id)
+        if not is_sqlite(self.db):
+            stmt = stmt.with_for_update()
+        app = s.exec(stmt).first()
+        if app is None:
+            raise NotFound(f"申请 {app_id} 不存在", code="no-such-application")
+        return app
+
+    def _lock_chain(self, s: Session) -> str:
+        """Serialise writers of the audit chain; return the hash of its last entry."""
+        stmt = select(Counter).where(Counter.name == "log")
+        if not is_sqlite(self.db):
+            stmt = stmt.with_for_update()
+        if s.exec(stmt).first() is None:
+            s.add(Counter(name="log", value=0))
+            s.flush()
+            if not is_sqlite(self.db):
+                s.exec(stmt).first()
+        last = s.exec(select(TransitionLog.hash).order_by(TransitionLog.seq.desc()).limit(1)).first()
+        return last or GENESIS
+
+    def _next_id(self, s: Session, on: dt.date) -> str:
+        name = f"app-{on.year}"
+        stmt = select(Counter).where(Counter.name == name)
+        if not is_sqlite(self.db):
+            stmt = stmt.with_for_update()
+        row = s.exec(stmt).first()
+        if row is None:
+            row = Counter(name=name, value=0)
+            s.add(row)
+        row.value += 1
+        s.add(row)
+        return f"WF-{on.year}-{row.value:06d}"
+
+    # ------------------------------------------------------------------ flows
+    def flow(self, flow_id: str) -> Flow:
+        f = self.policy.flows.get(flow_id)
+        if f is None:
+            raise NotFound(f"流程 {flow_id} 不存在", code="no-such-flow")
+        return f
+
+    def _pinned(self, s: Session, app: Application) -> Flow:
+        current = self.policy.flows.get(app.flow_id)
+        if current is not None and flow_revision(current) == app.flow_revision:
+            return current
+        row = s.get(FlowDefinition, (app.flow_id, app.flow_revision))
+        if row is None:
+            raise Conflict(f"申请 {app.id} 所用的流程版本 {app.flow_revision} 已找不到", code="flow-revision-missing")
+        return _flow_from_json(json.dumps(row.definition, sort_keys=True))
+
+    def _remember_flow(self, s: Session, flow: Flow, revision: str) -> None:
+        if s.get(FlowDefinition, (flow.id, revision)) is None:
+            s.add(FlowDefinition(flow_id=flow.id, revision=revision,
+                                 definition=flow.model_dump(mode="json", by_alias=True)))
+
+    # ------------------------------------------------------------------ roles
+    def _county_of_app(self, app: Application) -> str | None:
+        u = self.index.units.get(app.applicant_unit)
+        return u.county if u else None
+
+    def roles_of(self, app: Application, unit: str, payload) -> set[str]:
+        """The flow roles `unit` may play on `app`."""
+        units = self.index.units
+        u = units.get(unit)
+        if unit == "system":
+            return {"system"}
+        if u is None:
+            return set()
+        rec = u.record
+        county = self._county_of_app(app)
+        roles: set[str] = set()
+        applicant = units.get(app.applicant_unit)
+        if applicant is not None and u.attributed == applicant.attributed:
+            roles.add("applicant")
+        declared = set(rec.flow_roles)
+        if u.county == county and county is not None:
+            roles |= declared & {"reviewer", "approver", "county"}
+        if rec.kind == UnitKind.government and rec.level == Level.county and unit == county:
+            roles |= {"approver", "county"}
+        if county and rec.kind == UnitKind.government and rec.level == Level.city and units[county].record.parent == unit:
+            roles.add("higher_approver")
+        if "higher_approver" in declared:
+            roles.add("higher_approver")
+        townships = {units[t].township if units[t].kind == UnitKind.village else t
+                     for t in app.targets if t in units}
+        if unit in townships:
+            roles.add("township")
+        if isinstance(payload, AdjustmentRequest) and u.attributed in payload.departments:
+            roles.add("department")
+        return roles
+
+    # ------------------------------------------------------------------ apply
+    def apply(self, *, flow_id: str, unit: str, person: str, request: dict, on: dt.date) -> Application:
+        """Submit an application (the apply step); guards of the `apply` transition run first."""
+        flow = self.flow(flow_id)
+        payload = _parse_request(flow, request)
+        revision = flow_revision(flow)
+        _require_person(person)
+        if unit not in self.index.units:
+            raise Invalid(f"申请单位 {unit} 不存在", code="unknown-unit")
+        unknown = [x for x in _referenced_ids(payload) if x not in self.index.units and x not in self.policy.matters
+                   and x not in self.policy.bases]
+        if unknown:
+            raise Invalid(f"申请引用了不存在的标识：{'、'.join(unknown)}", code="unknown-id",
+                          details=[{"id": x} for x in unknown])
+        applicant_info = self.index.units[unit]
+        if flow.kind.value == "admission" and applicant_info.kind not in (UnitKind.department, UnitKind.dispatched,
+                                                                           UnitKind.task_force):
+            raise Forbidden("事项准入由部门以自己的名义申请", code="applicant-not-department")
+        if flow.kind.value == "adjustment" and unit != payload.township:
+            raise Forbidden("动态调整由乡镇(街道)为自己申请", code="applicant-not-township")
+        targets = list(payload.targets) if isinstance(payload, AdmissionRequest) else [payload.township]
+        app = Application(
+            id="(new)", flow_id=flow.id, flow_revision=revision, kind=flow.kind.value, state=flow.initial,
+            phase=flow.state(flow.initial).phase.value, applicant_unit=applicant_info.attributed
+            if flow.kind.value == "admission" else unit, applicant_person=person, matter=payload.matter,
+            targets=targets, payload=payload.model_dump(mode="json"), state_since=on)
+        apply_t = [i for i, t in enumerate(flow.transitions) if t.action == "apply"]
+        step = StepInput("apply", unit, person, on)
+        fired: list[dict] = []
+        if apply_t:
+            fired = self._guards(flow, revision, apply_t[0], app, payload, step, [], None, (set(), set()))
+            blocking = [g for g in fired if g["fired"] and g["effect"] != "none"]
+            if blocking:
+                self._refuse(None, "apply", unit, person, "applicant", blocking)
+                raise Refused("申请未通过：" + "；".join(g["message"] for g in blocking), details=blocking)
+        with self.tx() as s:
+            self._remember_flow(s, flow, revision)
+            app.id = self._next_id(s, on)
+            self._enter_state(app, flow, flow.initial, on)
+            s.add(app)
+            s.flush()
+            self._log(s, app, "apply", None, app.state, unit, person, "applicant", on, fired, None, {}, request)
+        return app
+
+    # ------------------------------------------------------------------ steps
+    def step(self, *, app_id: str, action: str, unit: str, person: str, on: dt.date, reason: str | None = None,
+             document: str | None = None, meeting: str | None = None, effective: dt.date | None = None,
+             passed: bool | None = None, if_match: int | None = None) -> Application:
+        """Take `action` on an application, or raise a `WorkflowError` having changed nothing."""
+        _require_person(person)
+        step = StepInput(action, unit, person, on, reason, document, meeting, effective, passed)
+        try:
+            with self.tx() as s:
+                return self._step(s, app_id, step, if_match)
+        except _RefusedInside as refused:
+            self._refuse(app_id, action, unit, person, refused.role, refused.details)
+            raise refused.error from None
+
+    def _step(self, s: Session, app_id: str, step: StepInput, if_match: int | None) -> Application:
+        prev_hash = self._lock_chain(s)
+        app = self._lock_app(s, app_id)
+        if if_match is not None and app.version != if_match:
+            raise PreconditionFailed(f"申请 {app_id} 已被他人修改（当前版本 {app.version}，请求版本 {if_match}）")
+        flow = self._pinned(s, app)
+        revision = app.flow_revision
+        named = [i for i, t in enumerate(flow.transitions) if t.action == step.action]
+        if step.action == "apply":
+            raise Invalid("apply 是提交申请，不是已有申请的步骤", code="no-such-action")
+        if not named:
+            raise Invalid(f"流程 {flow.id} 没有步骤 '{step.action}'", code="no-such-action")
+        usable = [i for i in named if app.state in flow.transitions[i].source]
+        if not usable:
+            state = flow.state(app.state)
+            raise Conflict(f"申请 {app_id} 处于“{state.name}”（{app.state}），不能办理 {step.action}",
+                           code="no-transition")
+        payload = _parse_request(flow, app.payload)
+        roles = self.roles_of(app, step.unit, payload)
+        ti = next((i for i in usable if roles & set(flow.transitions[i].roles)), None)
+        if ti is None:
+            wanted = "、".join(sorted({r for i in usable for r in flow.transitions[i].roles}))
+            raise _RefusedInside(Forbidden(f"{self._name(step.unit)} 无权办理 {step.action}（需要角色：{wanted}）",
+                                           code="role-not-allowed"), "-", [])
+        t = flow.transitions[ti]
+        role = next(r for r in t.roles if r in roles)
+        self._separation_of_duties(s, app, step, role)
+        missing = [r for r in t.requires if not _given(step, r)]
+        if missing:
+            raise Invalid(f"{step.action} 必须填写：{'、'.join(missing)}", code="missing-input")
+        opinions = list(s.exec(select(Opinion).where(Opinion.application_id == app.id)))
+        reviewers = self._reviewers(s, app.id)
+        approved_on = self._approved_on(s, app.id)
+        fired = self._guards(flow, revision, ti, app, payload, step, opinions, approved_on, reviewers)
+        blocking = [g for g in fired if g["fired"] and g["effect"] == "block"]
+        if blocking:
+            raise _RefusedInside(Refused("；".join(g["message"] for g in blocking), details=blocking), role, blocking)
+        rejects = [g for g in fired if g["fired"] and g["effect"] == "reject"]
+        backs = [g for g in fired if g["fired"] and g["effect"] == "send_back"]
+        before = app.state
+        if rejects:
+            to = flow.on_reject
+        elif backs:
+            to = flow.on_send_back
+        else:
+            to = self.engine.move(self.engine.compile(flow, revision), app.state, ti)
+        _crash_point("before-write")
+        self._enter_state(app, flow, to, step.on)
+        self._effects(s, app, flow, before, to, step, payload)
+        reason = step.reason or ("；".join(g["message"] for g in rejects + backs) or None)
+        docs = {k: v for k, v in (("document", step.document), ("meeting", step.meeting)) if v}
+        if step.effective:
+            docs["effective"] = step.effective.isoformat()
+        if step.passed is not None:
+            docs["evaluation_passed"] = step.passed
+        s.add(app)
+        s.flush()
+        _crash_point("after-app")
+        self._log(s, app, step.action, before, to, step.unit, step.person, role, step.on, fired, reason, docs,
+                  {}, prev_hash=prev_hash)
+        _crash_point("after-log")
+        return app
+
+    def _separation_of_duties(self, s: Session, app: Application, step: StepInput, role: str) -> None:
+        if role not in ("approver", "higher_approver"):
+            if role == "reviewer" and (step.person == app.applicant_person or
+                                       self.index.units[step.unit].attributed == app.applicant_unit):
+                raise _RefusedInside(Forbidden("审核人不能是申请人或申请单位", code="separation-of-duties"), role, [])
+            return
+        reviewer_units, reviewer_people = self._reviewers(s, app.id)
+        unit = self.index.units[step.unit]
+        if (step.person == app.applicant_person or step.person in reviewer_people
+                or unit.attributed == app.applicant_unit or step.unit in reviewer_units):
+            raise _RefusedInside(Forbidden("审批人（单位）不能是本申请的申请人或审核人（单位）",
+                                           code="separation-of-duties"), role, [])
+
+    def _reviewers(self, s: Session, app_id: str) -> tuple[set[str], set[str]]:
+        rows = s.exec(select(TransitionLog.unit, TransitionLog.person).where(
+            TransitionLog.application_id == app_id, TransitionLog.role == "reviewer")).all()
+        return {r[0] for r in rows}, {r[1] for r in rows}
+
+    def _approved_on(self, s: Session, app_id: str) -> dt.date | None:
+        row = s.exec(select(TransitionLog.on_date).where(
+            TransitionLog.application_id == app_id, TransitionLog.action == "approve").order_by(
+            TransitionLog.seq.desc()).limit(1)).first()
+        return row
+
+    def _guards(self, flow: Flow, revision: str, ti: int, app: Application, payload, step: StepInput,
+                opinions: list, approved_on: dt.date | None, reviewers) -> list[dict]:
+        t = flow.transitions[ti]
+        if not t.guards:
+            return []
+        opinion_due = app.payload.get("_opinion_due") if isinstance(app.payload, dict) else None
+        facts = compute(
+            index=self.index, calendar=self.calendar, flow_params=flow.params, kind=flow.kind.value,
+            request=payload, applicant_unit=app.applicant_unit, applicant_person=app.applicant_person,
+            reviewers=reviewers, opinions=opinions,
+            opinion_deadline=dt.date.fromisoformat(opinion_due) if opinion_due else None,
+            approved_on=approved_on, step=step, targets=list(app.targets))
+        fired = set(self.engine.fired_guards(self.engine.compile(flow, revision), ti, facts))
+        return [{"guard": g.id, "fired": i in fired, "effect": g.effect.value, "message": g.message}
+                for i, g in enumerate(t.guards)]
+
+    def _enter_state(self, app: Application, flow: Flow, state_id: str, on: dt.date) -> None:
+        state = flow.state(state_id)
+        app.state = state_id
+        app.phase = state.phase.value
+        app.state_since = on
+        app.overdue = False
+        app.due = None
+        if state.deadline:
+            dl = state.deadline
+            app.due = (self.calendar.add_working_days(on, dl.working_days) if dl.working_days
+                       else on + dt.timedelta(days=dl.days))
+        if state.phase == Phase.review and "_opinion_due" not in app.payload:
+            days = flow.params.get("opinion_working_days", 10)
+            app.payload = {**app.payload, "_opinion_due": self.calendar.add_working_days(on, days).isoformat()}
+        app.version = (app.version or 0) + 1
+        app.updated_at = dt.datetime.now(dt.timezone.utc)
+
+    def _effects(self, s: Session, app: Application, flow: Flow, before: str, to: str, step: StepInput,
+                 payload) -> None:
+        """Dates and the change feed when an application enters or leaves the enter phase."""
+        old = flow.state(before).phase
+        new = flow.state(to).phase
+        if new == Phase.enter and old != Phase.enter:
+            start = step.effective or (payload.start if isinstance(payload, AdmissionRequest) else None) or step.on
+            approved = self._approved_on(s, app.id)
+            if approved and start < approved:
+                raise Invalid(f"进入日期 {start} 不能早于批准日期 {approved}", code="effective-before-approval")
+            app.effective_from = start
+            if flow.kind.value == "adjustment":
+                s.add(Change(kind="adjustment-decided", application_id=app.id,
+                             payload={**payload.model_dump(mode="json"), "effective": start.isoformat()}))
+                return
+            if isinstance(payload, AdmissionRequest) and payload.term == Term.short:
+                app.effective_until = payload.end
+            s.add(Change(kind="admission-entered", application_id=app.id,
+                         payload={"matter": app.matter, "targets": app.targets,
+                                  "from": start.isoformat(),
+                                  "until": app.effective_until.isoformat() if app.effective_until else None}))
+        elif old == Phase.enter and new != Phase.enter:
+            last = step.on
+            if app.effective_until and app.effective_until < last:
+                last = app.effective_until
+            app.exited_on = last
+            s.add(Change(kind="admission-exited", application_id=app.id,
+                         payload={"matter": app.matter, "targets": app.targets, "last_day": last.isoformat(),
+                                  "reason": step.reason}))
+
+    # ------------------------------------------------------------------ opinions
+    def give_opinion(self, *, app_id: str, unit: str, person: str, stance: str, text: str | None,
+                     on: dt.date, if_match: int | None = None) -> Opinion:
+        """A target township's (or, for an adjustment, a concerned department's) opinion."""
+        _require_person(person)
+        if stance not in ("agree", "dissent"):
+            raise Invalid("意见只能是 agree（同意）或 dissent（不同意）", code="bad-stance")
+        if stance == "dissent" and not text:
+            raise Invalid("不同意须写明理由", code="missing-input")
+        with self.tx() as s:
+            prev_hash = self._lock_chain(s)
+            app = self._lock_app(s, app_id)
+            if if_match is not None and app.version != if_match:
+                raise PreconditionFailed(f"申请 {app_id} 已被他人修改")
+            if app.phase != Phase.review.value:
+                raise Conflict(f"申请 {app_id} 不在审核阶段，不能再给意见", code="not-in-review")
+            flow = self._pinned(s, app)
+            payload = _parse_request(flow, app.payload)
+            roles = self.roles_of(app, unit, payload)
+            consulted = "department" if flow.kind.value == "adjustment" else "township"
+            if consulted not in roles:
+                raise Forbidden(f"{self._name(unit)} 不是本申请征求意见的单位", code="not-consulted")
+            existing = s.exec(select(Opinion).where(Opinion.application_id == app_id, Opinion.unit == unit)).first()
+            if existing is not None:
+                raise Conflict(f"{self._name(unit)} 已给出意见", code="opinion-exists")
+            op = Opinion(application_id=app_id, unit=unit, person=person, stance=stance, text=text, given_on=on)
+            s.add(op)
+            app.version += 1
+            s.add(app)
+            s.flush()
+            self._log(s, app, "opinion", app.state, app.state, unit, person, consulted, on, [], text,
+                      {"stance": stance}, {}, prev_hash=prev_hash)
+            return op
+
+    def answer_dissent(self, *, app_id: str, township: str, unit: str, person: str, text: str,
+                       on: dt.date) -> Opinion:
+        """The reviewer's written answer to a township's dissent."""
+        _require_person(person)
+        if not text:
+            raise Invalid("答复不能为空", code="missing-input")
+        with self.tx() as s:
+            prev_hash = self._lock_chain(s)
+            app = self._lock_app(s, app_id)
+            flow = self._pinned(s, app)
+            if "reviewer" not in self.roles_of(app, unit, _parse_request(flow, app.payload)):
+                raise Forbidden(f"{self._name(unit)} 不是审核机构", code="role-not-allowed")
+            op = s.exec(select(Opinion).where(Opinion.application_id == app_id, Opinion.unit == township)).first()
+            if op is None or op.stance != "dissent":
+                raise Conflict(f"{self._name(township)} 没有不同意见需要答复", code="no-dissent")
+            op.answer, op.answered_by, op.answered_on = text, person, on
+            s.add(op)
+            app.version += 1
+            s.add(app)
+            s.flush()
+            self._log(s, app, "answer", app.state, app.state, unit, person, "reviewer", on, [], text,
+                      {"township": township}, {}, prev_hash=prev_hash)
+            return op
+
+    # ------------------------------------------------------------------ time
+    def tick(self, *, on: dt.date) -> dict:
+        """Exit due short-term admissions, record silence as "no opinion", flag overdue steps.
+        Idempotent: a second run on the same day changes nothing."""
+        exited, silent, overdue = [], 0, 0
+        with self.tx() as s:
+            due = s.exec(select(Application).where(Application.phase == Phase.enter.value,
+                                                   Application.effective_until < on)).all()
+        for app in due:
+            flow = self.policy.flows.get(app.flow_id)
+            exit_t = [t for t in (flow.transitions if flow else []) if t.action == "exit" and app.state in t.source]
+            if not exit_t:
+                continue
+            try:
+                self.step(app_id=app.id, action="exit", unit="system", person="system", on=on,
+                          reason=f"短期准入于 {app.effective_until} 期满，自动退出")
+                exited.append(app.id)
+            except WorkflowError:
+                continue
+        with self.tx() as s:
+            prev_hash = self._lock_chain(s)
+            rows = s.exec(select(Application).where(Application.phase == Phase.review.value)).all()
+            for app in rows:
+                opinion_due = app.payload.get("_opinion_due")
+                if not opinion_due or on <= dt.date.fromisoformat(opinion_due):
+                    continue
+                given = {o.unit for o in s.exec(select(Opinion).where(Opinion.application_id == app.id))}
+                units = self.index.units
+                townships = sorted({units[t].township if units[t].kind == UnitKind.village else t
+                                    for t in app.targets if t in units} - given)
+                for t in townships:
+                    s.add(Opinion(application_id=app.id, unit=t, person=None, stance="none",
+                                  text="逾期未反馈，视为无意见", given_on=on))
+                    silent += 1
+                if townships:
+                    app.version += 1
+                    s.add(app)
+                    s.flush()
+                    prev_hash = self._log(s, app, "no-opinion", app.state, app.state, "system", "system", "system",
+                                          on, [], "征求意见期限已过", {"townships": townships}, {},
+                                          prev_hash=prev_hash)
+            for app in s.exec(select(Application).where(Application.due < on, Application.overdue == False)):  # noqa: E712
+                app.overdue = True
+                s.add(app)
+                overdue += 1
+        return {"exited": exited, "no_opinion": silent, "overdue": overdue}
+
+    # ------------------------------------------------------------------ audit log
+    def _log(self, s: Session, app: Application, action: str, before: str | None, to: str, unit: str,
+             person: str, role: str, on: dt.date, guards: list, reason: str | None, documents: dict,
+             payload: dict, prev_hash: str | None = None) -> str:
+        if prev_hash is None:
+            prev_hash = self._lock_chain(s)
+        entry = TransitionLog(application_id=app.id, action=action, from_state=before, to_state=to, unit=unit,
+                              person=person, role=role, on_date=on, guards=guards, reason=reason,
+                              documents=documents, payload=payload, prev_hash=prev_hash, hash="")
+        entry.hash = entry_hash(entry)
+        s.add(entry)
+        s.flush()
+        return entry.hash
+
+    def _refuse(self, app_id: str | None, action: str, unit: str, person: str, role: str, reasons: list) -> None:
+        with self.tx() as s:
+            s.add(Refusal(application_id=app_id, action=action, unit=unit, person=person, role=role,
+                          reasons=reasons or [{"message": "refused"}]))
+
+    def _name(self, unit: str) -> str:
+        u = self.index.units.get(unit)
+        return u.name if u else unit
+
+    # ------------------------------------------------------------------ reading
+    def get(self, app_id: str) -> Application:
+        with self.tx() as s:
+            app = s.get(Application, app_id)
+            if app is None:
+                raise NotFound(f"申请 {app_id} 不存在", code="no-such-application")
+            return app
+
+    def history(self, app_id: str) -> list[TransitionLog]:
+        with self.tx() as s:
+            if s.get(Application, app_id) is None:
+                raise NotFound(f"申请 {app_id} 不存在", code="no-such-application")
+            return list(s.exec(select(TransitionLog).where(TransitionLog.application_id == app_id)
+                               .order_by(TransitionLog.seq)))
+
+    def opinions(self, app_id: str) -> list[Opinion]:
+        with self.tx() as s:
+            return list(s.exec(select(Opinion).where(Opinion.application_id == app_id).order_by(Opinion.id)))
+
+    def refusals(self, app_id: str | None = None) -> list[Refusal]:
+        with self.tx() as s:
+            stmt = select(Refusal).order_by(Refusal.id)
+            if app_id:
+                stmt = stmt.where(Refusal.application_id == app_id)
+            return list(s.exec(stmt))
+
+    def list(self, *, state: str | None = None, phase: str | None = None, applicant: str | None = None,
+             matter: str | None = None, flow_id: str | None = None, overdue: bool | None = None,
+             offset: int = 0, limit: int = 50) -> tuple[list[Application], int]:
+        with self.tx() as s:
+            stmt = select(Application)
+            for col, value in ((Application.state, state), (Application.phase, phase),
+                               (Application.applicant_unit, applicant), (Application.matter, matter),
+                               (Application.flow_id, flow_id), (Application.overdue, overdue)):
+                if value is not None:
+                    stmt = stmt.where(col == value)
+            total = s.exec(select(func.count()).select_from(stmt.subquery())).one()
+            rows = list(s.exec(stmt.order_by(Application.id).offset(offset).limit(limit)))
+            return rows, total
+
+    def dossier(self, app_id: str) -> dict:
+        """The complete record of one application as the county files it."""
+        app = self.get(app_id)
+        return {
+            "application": _app_dict(app),
+            "history": [_log_dict(e) for e in self.history(app_id)],
+            "opinions": [o.model_dump(mode="json") for o in self.opinions(app_id)],
+            "refusals": [r.model_dump(mode="json") for r in self.refusals(app_id)],
+        }
+
+    def decided_adjustments(self) -> list[tuple[dict, dt.date, str]]:
+        """Decided dynamic adjustments in the order they take effect."""
+        with self.tx() as s:
+            rows = s.exec(select(Application).where(Application.kind == "adjustment",
+                                                    Application.phase == Phase.enter.value)
+                          .order_by(Application.effective_from, Application.id)).all()
+        return [({k: v for k, v in a.payload.items() if not k.startswith("_")}, a.effective_from, a.id) for a in rows]
+
+    def admission_records(self) -> tuple[list[AdmissionRecord], int]:
+        """Admissions the workflow entered (and exited), for the decision index; and the admission
+        sequence (the last change seen)."""
+        with self.tx() as s:
+            rows = s.exec(select(Application).where(Application.kind == "admission",
+                                                    Application.effective_from.is_not(None))).all()
+            seq = s.exec(select(func.max(Change.seq))).one() or 0
+        return [_as_record(a) for a in rows], seq
+
+    def changes(self, since: int = 0, limit: int = 1000) -> list[Change]:
+        with self.tx() as s:
+            return list(s.exec(select(Change).where(Change.seq > since).order_by(Change.seq).limit(limit)))
+
+    def verify_chain(self) -> list[str]:
+        """Problems in the audit chain (empty when intact): recomputed hashes and links."""
+        problems = []
+        prev = GENESIS
+        with self.tx() as s:
+            for e in s.exec(select(TransitionLog).order_by(TransitionLog.seq)):
+                if e.prev_hash != prev:
+                    problems.append(f"第 {e.seq} 条的前序哈希与第 {e.seq - 1} 条不符（链被截断或插入）")
+                if entry_hash(e) != e.hash:
+                    problems.append(f"第 {e.seq} 条内容与其哈希不符（记录被篡改）")
+                prev = e.hash
+        return problems
+
+    def check_flow_revisions(self) -> list[str]:
+        """A new flow revision may not remove a state that still holds applications."""
+        problems = []
+        with self.tx() as s:
+            rows = s.exec(select(Application.flow_id, Application.state, func.count()).where(
+                Application.phase.not_in([Phase.closed.value])).group_by(Application.flow_id, Application.state)).all()
+        for flow_id, state, n in rows:
+            flow = self.policy.flows.get(flow_id)
+            if flow is None:
+                problems.append(f"流程 {flow_id} 已被删除，但仍有 {n} 件申请处于 {state}")
+            elif state not in {st.id for st in flow.states}:
+                problems.append(f"流程 {flow_id} 的新版本删除了状态 {state}，但仍有 {n} 件申请处于该状态")
+        return problems
+
+
+class _RefusedInside(Exception):
+    """Carries a refusal out of the step's transaction so it rolls back before it is recorded."""
+
+    def __init__(self, error: WorkflowError, role: str, details: list):
+        self.error, self.role, self.details = error, role, details or [{"code": error.code, "message": error.message}]
+
+
+# --------------------------------------------------------------------------- helpers
+def flow_revision(flow: Flow) -> str:
+    text = json.dumps(flow.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+@lru_cache(maxsize=64)
+def _flow_from_json(text: str) -> Flow:
+    return Flow.model_validate(json.loads(text))
+
+
+def _parse_request(flow: Flow, data: dict):
+    model = AdmissionRequest if flow.kind.value == "admission" else AdjustmentRequest
+    clean = {k: v for k, v in data.items() if not k.startswith("_")} if isinstance(data, dict) else data
+    try:
+        return model.model_validate(clean)
+    except ValidationError as exc:
+        details = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        raise Invalid("申请内容不完整或有误：" + "；".join(f"{d['field']}: {d['message']}" for d in details),
+                      code="invalid-request", details=details) from None
+
+
+def _referenced_ids(payload) -> list[str]:
+    if isinstance(payload, AdmissionRequest):
+        return [payload.matter, payload.basis, *payload.targets]
+    return [x for x in (payload.township, payload.matter, payload.lead, payload.taken_by, *payload.departments) if x]
+
+
+def _require_person(person: str) -> None:
+    if not person or not person.strip():
+        raise Invalid("必须写明经办人", code="missing-person")
+
+
+def _given(step: StepInput, name: str) -> bool:
+    return {"reason": step.reason, "document": step.document, "meeting": step.meeting,
+            "effective": step.effective, "passed": step.passed}.get(name) not in (None, "")
+
+
+def entry_hash(e: TransitionLog) -> str:
+    body = {
+        "application_id": e.application_id, "action": e.action, "from": e.from_state, "to": e.to_state,
+        "unit": e.unit, "person": e.person, "role": e.role, "on": e.on_date.isoformat(),
+        "guards": e.guards, "reason": e.reason, "documents": e.documents, "payload": e.payload,
+        "prev": e.prev_hash,
+    }
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _as_record(app: Application) -> AdmissionRecord:
+    p = app.payload
+    exited = app.exited_on is not None
+    return AdmissionRecord.model_construct(
+        id=app.id, matter=app.matter, applicant=app.applicant_unit, targets=list(app.targets),
+        term=Term(p["term"]), basis=p["basis"], since=app.effective_from, until=app.effective_until,
+        state=AdmissionState.exited if exited else AdmissionState.entered, document=None,
+        exit=Exit.model_construct(date=app.exited_on, reason="") if exited else None)
+
+
+def _app_dict(app: Application) -> dict:
+    out = app.model_dump(mode="json")
+    out["payload"] = {k: v for k, v in app.payload.items() if not k.startswith("_")}
+    out["opinion_due"] = app.payload.get("_opinion_due")
+    out["etag"] = f'"{app.version}"'
+    return out
+
+
+def _log_dict(e: TransitionLog) -> dict:
+    return e.model_dump(mode="json")
+
+
+def _crash_point(name: str) -> None:
+    """Test hook: `ADMISSION_CRASH_AT=<name>` kills the process there (crash-safety tests)."""
+    if os.environ.get("ADMISSION_CRASH_AT") == name:
+        os._exit(137)

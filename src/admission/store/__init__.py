@@ -1,0 +1,3 @@
+"""The workflow's store: sqlmodel tables, Alembic migrations, SQLite by default and PostgreSQL
+in production.  SQL is the only source of truth for applications; the rules engine keeps
+nothing between steps."""

@@ -1,0 +1,129 @@
+"""sqlmodel tables of the workflow store.
+
+- `application`: one row per application, pinned to the flow id and revision it started under;
+  `version` is its ETag (bumped by every step).
+- `opinion`: each target's opinion during review, and the reviewer's written answer to a dissent.
+- `transition_log`: the append-only audit trail, hash-chained (PostgreSQL refuses UPDATE/DELETE).
+- `refusal`: refused attempts; a refused step changes no application.
+- `change`: the change feed (admissions entering and exiting, policy reloads); its `seq` is the
+  admission sequence that decisions record.
+- `counter`: per-year application numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Application(SQLModel, table=True):
+    __tablename__ = "application"
+
+    id: str = Field(primary_key=True, max_length=40)
+    flow_id: str = Field(max_length=80, index=True)
+    flow_revision: str = Field(max_length=64)
+    kind: str = Field(max_length=20)  # admission | adjustment
+    state: str = Field(max_length=80, index=True)
+    phase: str = Field(max_length=20, index=True)
+    applicant_unit: str = Field(max_length=80, index=True)
+    applicant_person: str = Field(max_length=80)
+    matter: str = Field(max_length=80, index=True)
+    targets: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    version: int = Field(default=1)
+    state_since: dt.date  # the day the current state was entered (deadlines count from it)
+    due: dt.date | None = None
+    overdue: bool = Field(default=False, index=True)
+    effective_from: dt.date | None = None  # entered on
+    effective_until: dt.date | None = None  # end of a short-term admission (inclusive)
+    exited_on: dt.date | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Opinion(SQLModel, table=True):
+    __tablename__ = "opinion"
+    __table_args__ = (UniqueConstraint("application_id", "unit"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: str = Field(foreign_key="application.id", index=True, max_length=40)
+    unit: str = Field(max_length=80)  # the township (a village's opinion is given by its township)
+    person: str | None = Field(default=None, max_length=80)
+    stance: str = Field(max_length=20)  # agree | dissent | none (silence past the deadline)
+    text: str | None = None
+    given_on: dt.date
+    answer: str | None = None  # the reviewer's written answer to a dissent
+    answered_by: str | None = Field(default=None, max_length=80)
+    answered_on: dt.date | None = None
+
+
+class TransitionLog(SQLModel, table=True):
+    __tablename__ = "transition_log"
+
+    seq: int | None = Field(default=None, primary_key=True)
+    application_id: str = Field(index=True, max_length=40)
+    action: str = Field(max_length=40)
+    from_state: str | None = Field(default=None, max_length=80)
+    to_state: str = Field(max_length=80)
+    unit: str = Field(max_length=80)
+    person: str = Field(max_length=80)
+    role: str = Field(max_length=40)
+    at: dt.datetime = Field(default_factory=utcnow)
+    on_date: dt.date
+    guards: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    reason: str | None = None
+    documents: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class Refusal(SQLModel, table=True):
+    __tablename__ = "refusal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: str | None = Field(default=None, index=True, max_length=40)
+    action: str = Field(max_length=40)
+    unit: str = Field(max_length=80)
+    person: str = Field(max_length=80)
+    role: str = Field(max_length=40)
+    at: dt.datetime = Field(default_factory=utcnow)
+    reasons: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class Change(SQLModel, table=True):
+    __tablename__ = "change"
+
+    seq: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40)  # admission-entered | admission-exited | adjustment-decided | policy-reloaded
+    application_id: str | None = Field(default=None, max_length=40)
+    at: dt.datetime = Field(default_factory=utcnow)
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class FlowDefinition(SQLModel, table=True):
+    """Every flow revision an application was started under, so it can finish under it."""
+
+    __tablename__ = "flow_definition"
+
+    flow_id: str = Field(primary_key=True, max_length=80)
+    revision: str = Field(primary_key=True, max_length=64)
+    definition: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    first_seen: dt.datetime = Field(default_factory=utcnow)
+
+
+class Counter(SQLModel, table=True):
+    __tablename__ = "counter"
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: int = 0
+
+
+Index("ix_transition_app_seq", TransitionLog.application_id, TransitionLog.seq)
