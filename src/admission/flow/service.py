@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pydantic import ValidationError
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -37,6 +37,7 @@ from .facts import StepInput, compute
 from .requests import AdjustmentRequest, AdmissionRequest
 
 GENESIS = "0" * 64
+CHAIN_LOCK = 0x61646D69  # advisory lock key of the audit chain ("admi")
 
 
 # --------------------------------------------------------------------------- errors
@@ -111,15 +112,11 @@ class Workflow:
         return app
 
     def _lock_chain(self, s: Session) -> str:
-        """Serialise writers of the audit chain; return the hash of its last entry."""
-        stmt = select(Counter).where(Counter.name == "log")
+        """Serialise writers of the audit chain; return the hash of its last entry.  SQLite
+        transactions are already serialised (BEGIN IMMEDIATE); PostgreSQL takes a transaction
+        advisory lock, released at commit or rollback."""
         if not is_sqlite(self.db):
-            stmt = stmt.with_for_update()
-        if s.exec(stmt).first() is None:
-            s.add(Counter(name="log", value=0))
-            s.flush()
-            if not is_sqlite(self.db):
-                s.exec(stmt).first()
+            s.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=CHAIN_LOCK))
         last = s.exec(select(TransitionLog.hash).order_by(TransitionLog.seq.desc()).limit(1)).first()
         return last or GENESIS
 
@@ -277,13 +274,12 @@ class Workflow:
                                            code="role-not-allowed"), "-", [])
         t = flow.transitions[ti]
         role = next(r for r in t.roles if r in roles)
-        self._separation_of_duties(s, app, step, role)
         missing = [r for r in t.requires if not _given(step, r)]
         if missing:
             raise Invalid(f"{step.action} 必须填写：{'、'.join(missing)}", code="missing-input")
-        opinions = list(s.exec(select(Opinion).where(Opinion.application_id == app.id)))
-        reviewers = self._reviewers(s, app.id)
-        approved_on = self._approved_on(s, app.id)
+        reviewers, approved_on = self._past(s, app.id)
+        self._separation_of_duties(app, step, role, reviewers)
+        opinions = list(s.exec(select(Opinion).where(Opinion.application_id == app.id))) if t.guards else []
         fired = self._guards(flow, revision, ti, app, payload, step, opinions, approved_on, reviewers)
         blocking = [g for g in fired if g["fired"] and g["effect"] == "block"]
         if blocking:
@@ -299,7 +295,7 @@ class Workflow:
             to = self.engine.move(self.engine.compile(flow, revision), app.state, ti)
         _crash_point("before-write")
         self._enter_state(app, flow, to, step.on)
-        self._effects(s, app, flow, before, to, step, payload)
+        self._effects(s, app, flow, before, to, step, payload, approved_on)
         reason = step.reason or ("；".join(g["message"] for g in rejects + backs) or None)
         docs = {k: v for k, v in (("document", step.document), ("meeting", step.meeting)) if v}
         if step.effective:
@@ -307,36 +303,36 @@ class Workflow:
         if step.passed is not None:
             docs["evaluation_passed"] = step.passed
         s.add(app)
-        s.flush()
         _crash_point("after-app")
         self._log(s, app, step.action, before, to, step.unit, step.person, role, step.on, fired, reason, docs,
                   {}, prev_hash=prev_hash)
         _crash_point("after-log")
         return app
 
-    def _separation_of_duties(self, s: Session, app: Application, step: StepInput, role: str) -> None:
+    def _separation_of_duties(self, app: Application, step: StepInput, role: str,
+                              reviewers: tuple[set[str], set[str]]) -> None:
         if role not in ("approver", "higher_approver"):
             if role == "reviewer" and (step.person == app.applicant_person or
                                        self.index.units[step.unit].attributed == app.applicant_unit):
                 raise _RefusedInside(Forbidden("审核人不能是申请人或申请单位", code="separation-of-duties"), role, [])
             return
-        reviewer_units, reviewer_people = self._reviewers(s, app.id)
+        reviewer_units, reviewer_people = reviewers
         unit = self.index.units[step.unit]
         if (step.person == app.applicant_person or step.person in reviewer_people
                 or unit.attributed == app.applicant_unit or step.unit in reviewer_units):
             raise _RefusedInside(Forbidden("审批人（单位）不能是本申请的申请人或审核人（单位）",
                                            code="separation-of-duties"), role, [])
 
-    def _reviewers(self, s: Session, app_id: str) -> tuple[set[str], set[str]]:
-        rows = s.exec(select(TransitionLog.unit, TransitionLog.person).where(
-            TransitionLog.application_id == app_id, TransitionLog.role == "reviewer")).all()
-        return {r[0] for r in rows}, {r[1] for r in rows}
+    def _past(self, s: Session, app_id: str) -> tuple[tuple[set[str], set[str]], dt.date | None]:
+        """From the application's log: who reviewed it (units, people) and when it was last approved."""
+        rows = s.exec(select(TransitionLog.unit, TransitionLog.person, TransitionLog.role, TransitionLog.action,
+                             TransitionLog.on_date).where(TransitionLog.application_id == app_id)
+                      .order_by(TransitionLog.seq)).all()
+        units = {r[0] for r in rows if r[2] == "reviewer"}
+        people = {r[1] for r in rows if r[2] == "reviewer"}
+        approved = [r[4] for r in rows if r[3] in ("approve", "approve_higher")]
+        return (units, people), (approved[-1] if approved else None)
 
-    def _approved_on(self, s: Session, app_id: str) -> dt.date | None:
-        row = s.exec(select(TransitionLog.on_date).where(
-            TransitionLog.application_id == app_id, TransitionLog.action == "approve").order_by(
-            TransitionLog.seq.desc()).limit(1)).first()
-        return row
 
     def _guards(self, flow: Flow, revision: str, ti: int, app: Application, payload, step: StepInput,
                 opinions: list, approved_on: dt.date | None, reviewers) -> list[dict]:
@@ -372,13 +368,12 @@ class Workflow:
         app.updated_at = dt.datetime.now(dt.timezone.utc)
 
     def _effects(self, s: Session, app: Application, flow: Flow, before: str, to: str, step: StepInput,
-                 payload) -> None:
+                 payload, approved: dt.date | None) -> None:
         """Dates and the change feed when an application enters or leaves the enter phase."""
         old = flow.state(before).phase
         new = flow.state(to).phase
         if new == Phase.enter and old != Phase.enter:
             start = step.effective or (payload.start if isinstance(payload, AdmissionRequest) else None) or step.on
-            approved = self._approved_on(s, app.id)
             if approved and start < approved:
                 raise Invalid(f"进入日期 {start} 不能早于批准日期 {approved}", code="effective-before-approval")
             app.effective_from = start
@@ -516,8 +511,7 @@ class Workflow:
                               person=person, role=role, on_date=on, guards=guards, reason=reason,
                               documents=documents, payload=payload, prev_hash=prev_hash, hash="")
         entry.hash = entry_hash(entry)
-        s.add(entry)
-        s.flush()
+        s.add(entry)  # written with everything else at commit: one flush per step
         return entry.hash
 
     def _refuse(self, app_id: str | None, action: str, unit: str, person: str, role: str, reasons: list) -> None:
