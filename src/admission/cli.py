@@ -395,6 +395,16 @@ def _register_workflow() -> None:
 _register_workflow()
 
 
+def _register_sheets() -> None:
+    from .sheets.cli import export_app, import_app  # openpyxl is imported only when a command runs
+
+    app.add_typer(import_app, name="import")
+    app.add_typer(export_app, name="export")
+
+
+_register_sheets()
+
+
 def main() -> None:  # console script entry
     try:
         app()
