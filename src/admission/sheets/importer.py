@@ -25,7 +25,7 @@ from ..loader.resolve import references
 from ..loader.yamlread import Limits
 from ..model import Policy
 from ..model.entities import (
-    AssistingEntry, BasicEntry, CertificationEntry, CooperativeEntry, Delegation, Evaluation, Matter,
+    AssistingEntry, BasicEntry, CertificationEntry, CooperativeEntry, Delegation, Matter,
     NegativeEntry, ReturnedEntry, VillageDuty,
 )
 from ..model.enums import DelegationMode, Level, PowerType, UnitKind
@@ -364,7 +364,7 @@ class _Builder:
         seq = parse_int(seq_text) if seq_text else None
         if seq_text and seq is None:
             self.err("bad-value", f"序号“{seq_text}”不是整数", self.where(row, "seq"))
-        ok_since, since = self.since(row)
+        _, since = self.since(row)
         mid = self.matter(row)
         data: dict = {"matter": mid}
         if seq is not None:
@@ -392,8 +392,7 @@ class _Builder:
             if row.group:
                 data["category"] = row.group[:NAME_MAX]
         elif k in ("may-certify", "must-not-certify"):
-            ok, b = self.basis(row, "basis")
-            data["basis"] = b
+            data["basis"] = self.basis(row, "basis")[1]
             data["purpose"] = self.text(row, "purpose")
             data["procedure"] = self.text(row, "procedure")
         elif k == "delegated":
@@ -452,8 +451,8 @@ class _Builder:
             if mode is None:
                 self.err("bad-value", f"赋权方式“{mt}”无效，应为“赋权”或“委托”", self.where(row, "mode"))
         basis = self.opts.basis
-        if "decision" in row.cells:
-            ok, basis = self.basis(row, "decision")
+        if row.get("decision"):
+            basis = self.basis(row, "decision")[1]
         if len([p for p in self.problems if p.severity == "error"]) > before or mid is None or dept is None \
                 or towns is None or mode is None:
             return
