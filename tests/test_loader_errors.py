@@ -169,6 +169,12 @@ CASES = [
                 "    matter: M1\n    applicant: D1\n    targets: [\"370402101\", D1]\n    term: long\n"
                 "    basis: B1\n    since: 2024-01-01\n"}, {},
      "reference-kind", ("a.yaml", 15, 28)),
+    ("yaml-key-type",
+     {"a.yaml": "matters:\n  {[a]: 1}\n"}, {},
+     "yaml-key-type", ("a.yaml", 2, 4)),
+    ("bad-condition",  # located at the first character of the comparison, inside the quoted condition
+     {"a.yaml": 'flows:\n  - id: f\n    name: 测试\n    kind: adjustment\n    initial: a\n    states:\n      - {id: a, name: 甲, phase: review}\n      - {id: b, name: 乙, phase: enter}\n    transitions:\n      - action: go\n        from: [a]\n        to: b\n        role: reviewer\n        guards:\n          - {id: g1, when: "term == 3", effect: block, message: 不行}\n'}, {},
+     "bad-condition", ("a.yaml", 15, 29)),
 ]
 
 
@@ -186,7 +192,7 @@ def test_error_table_is_covered():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     table = readme.split("### Errors", 1)[1].split("Exit codes", 1)[0]
     documented = set(re.findall(r"`([a-z0-9]+(?:-[a-z0-9]+)+)`", table))
-    covered = {c[3] for c in CASES} | {"duplicate-id", "file-unreadable"}
+    covered = {c[3] for c in CASES} | {"duplicate-id", "file-unreadable", "no-such-path"}
     assert documented and documented <= covered, documented - covered
 
 
@@ -610,3 +616,10 @@ def test_schema_admits_loader_shorthands():
     assert _admits_string(schema, defs["TownshipList"]["properties"]["basic"]["items"])
     assert _admits_string(schema, defs["PowerList"]["properties"]["items"]["items"])
     assert _admits_string(schema, defs["CooperativeEntry"]["properties"]["lead"])
+
+
+def test_no_such_path_is_a_usage_error(tmp_path):
+    from admission.loader import validate_tree
+
+    result = validate_tree(tmp_path / "nope")
+    assert [d.code for d in result.diagnostics] == ["no-such-path"]
