@@ -170,12 +170,19 @@ def check(
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="text|json|sarif")] = CheckFormat.text,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="达到该级别即返回 1 exit 1 at this severity")] = FailOn.error,
     no_cache: Annotated[bool, typer.Option("--no-cache")] = False,
+    bundle: Annotated[Optional[str], typer.Option("--bundle", help="检查编译包（目录或数据库 URL），按县分片并行 check a compiled bundle, shard by shard")] = None,
+    changed_since: Annotated[Optional[str], typer.Option("--changed-since", help="只重新检查自该修订以来变化的分片 re-check only shards changed since this bundle revision")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="分片检查的进程数（默认 CPU 数）worker processes")] = None,
 ) -> None:
     """检查交叉、缺位与违规下派 — check for overlaps, missing owners and unauthorized pushdown."""
     from .checks import all_rules, run_checks
     from .report import to_json, to_sarif, to_text
 
     day = _parse_date(on)
+    if bundle is not None or changed_since is not None:
+        from .cli_scale import check_bundle_cmd
+
+        raise typer.Exit(check_bundle_cmd(bundle, day, format.value, fail_on.value, changed_since, workers))
     policy = _load_or_exit(directory, no_cache)
     findings = run_checks(policy, day)
     if format == CheckFormat.sarif:
@@ -403,6 +410,16 @@ def _register_sheets() -> None:
 
 
 _register_sheets()
+
+
+def _register_scale() -> None:
+    from .cli_scale import build_cmd, publish_cmd
+
+    app.command("build")(build_cmd)
+    app.command("publish")(publish_cmd)
+
+
+_register_scale()
 
 
 def main() -> None:  # console script entry

@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from admission.store import tables  # noqa: F401  (registers the tables)
+from admission.store import bundle_tables  # noqa: F401  (compiled policy bundles)
 from sqlmodel import SQLModel
 
 config = context.config
