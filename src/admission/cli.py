@@ -422,6 +422,48 @@ def _register_scale() -> None:
 _register_scale()
 
 
+@app.command()
+def synth(
+    townships: Annotated[int, typer.Option("--townships", "-n", min=1, help="乡镇(街道)数 number of townships")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="输出目录 output directory (empty or a previous synth tree)")],
+    seed: Annotated[int, typer.Option(help="随机种子 random seed")] = 0,
+    no_templates: Annotated[bool, typer.Option("--no-templates", help="不用模板，每个单位写出全部条目 write every entry out")] = False,
+    violations: Annotated[Optional[list[str]], typer.Option(
+        "--violations", help="注入违规 inject findings: RULE=COUNT (repeatable)")] = None,
+    all_violations: Annotated[bool, typer.Option("--all-violations", help="每条规则注入一处 inject one of every rule")] = False,
+) -> None:
+    """生成全国比例的合成策略树（可注入违规）— generate a synthetic policy tree at national proportions."""
+    from .synth import CHECK_DATE, RULES, generate
+
+    wanted: dict[str, int] = {r: 1 for r in RULES} if all_violations else {}
+    for item in violations or []:
+        rule, sep, count = item.partition("=")
+        rule = rule.strip()
+        if rule not in RULES:
+            typer.echo(f"未知规则 unknown rule '{rule}'；可选 known: {', '.join(RULES)}", err=True)
+            raise typer.Exit(2)
+        try:
+            wanted[rule] = int(count) if sep else 1
+        except ValueError:
+            typer.echo(f"'{item}' 应写成 RULE=COUNT", err=True)
+            raise typer.Exit(2)
+    try:
+        m = generate(out, townships, seed=seed, templates=not no_templates, violations=wanted)
+    except (ValueError, FileExistsError) as exc:
+        typer.echo(f"生成失败 failed: {exc}", err=True)
+        raise typer.Exit(2)
+    c = m.counts
+    typer.echo(f"合成策略 synthetic tree {out}  seed {seed}  {'模板 templates' if m.templates else '无模板 no templates'}")
+    typer.echo(f"  文件 files {c['files']}  字节 bytes {c['bytes']:,}  ({c['bytes'] / 2**20:.1f} MiB)")
+    typer.echo(f"  县 counties {c['counties']}  乡镇 townships {c['townships']}  村(社区) villages {c['villages']}"
+               f"  部门 departments {c['departments']}  事项 matters {c['matters']}")
+    typer.echo(f"  展开后条目 entries {c['entries']:,} (乡镇 township {c['township_entries']:,}"
+               f" + 村 village {c['village_entries']:,})")
+    typer.echo(f"  赋权 delegations {c['delegations']}  准入 admissions {c['admissions']}  下派 assignments {c['assignments']}")
+    typer.echo(f"  注入 injected {len(m.violations)}  检查日 check date {CHECK_DATE}  用时 seconds {m.seconds:.2f}")
+    typer.echo(f"  清单 manifest {Path(out) / 'manifest.json'}")
+
+
 def main() -> None:  # console script entry
     try:
         app()

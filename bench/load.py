@@ -1,0 +1,308 @@
+"""Load-and-validate benchmark: the bundled `policies/` and generated trees with and without templates.
+
+For each tree: bytes, files, YAML nodes (exact: scalar, mapping and sequence events counted with
+`yaml.parse` and libyaml's CSafeLoader), expanded list entries (townships and villages,
+`admission.expand.expanded_count`), the cold load+validate time with a fresh empty parse cache
+and the default process pool (`LoadOptions(workers=None, cache_dir=<fresh tmp>)`), its peak
+memory, and the warm re-validation after ONE county file changed (cache warm: only that file is
+parsed again; `LoadResult.parsed` is reported).
+
+Every measurement runs in a fresh interpreter, so peaks are not inherited and the warm run pays
+what a real CLI run pays (reading every cached result back).  Peak memory is reported three
+ways: `ru_maxrss` of the measuring process, `ru_maxrss` of its largest child (pool worker),
+and the sampled peak of the summed RSS of the whole process tree (every 20 ms; shared pages of
+forked workers count once per process, so it is an upper bound).
+
+    .venv/bin/python bench/load.py [--townships 1000] [--seed 0] [--regen] [--profile]
+
+Generated trees are cached in bench/out/ (gitignored) and regenerated when synth.py changes.
+Targets: 1,000 townships without templates cold < 60 s and < 2 GB; one-county re-validation
+< 2 s; the bundled policies < 1 s.  `--profile` adds a cProfile of a sequential cold load of
+the largest tree's biggest files and of the cross-file phase.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+TARGETS = {"cold_s": 60.0, "peak_mb": 2048.0, "warm_s": 2.0, "bundled_s": 1.0}
+
+
+# --------------------------------------------------------------------------- memory sampling
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    out, stack = [], [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            tasks = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{p}/task/{tid}/children") as fh:
+                    kids = [int(x) for x in fh.read().split()]
+            except OSError:
+                continue
+            out.extend(kids)
+            stack.extend(kids)
+    return out
+
+
+class TreeSampler(threading.Thread):
+    """Samples the summed RSS of this process and all its descendants."""
+
+    def __init__(self, interval: float = 0.02):
+        super().__init__(daemon=True)
+        self.interval = interval
+        self.peak_kb = 0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        me = os.getpid()
+        while not self._halt.is_set():
+            total = _rss_kb(me) + sum(_rss_kb(p) for p in _descendants(me))
+            self.peak_kb = max(self.peak_kb, total)
+            self._halt.wait(self.interval)
+
+    def stop(self) -> int:
+        self._halt.set()
+        self.join()
+        return self.peak_kb
+
+
+# --------------------------------------------------------------------------- child mode
+def measure(directory: Path, cache: Path, expand: bool) -> dict:
+    """Runs in a fresh interpreter: one validate_tree call, timed, with memory peaks."""
+    from admission.loader import LoadOptions, validate_tree
+
+    sampler = TreeSampler()
+    sampler.start()
+    t0 = time.perf_counter()
+    result = validate_tree(directory, LoadOptions(workers=None, cache_dir=cache))
+    seconds = time.perf_counter() - t0
+    tree_kb = sampler.stop()
+    out = {
+        "seconds": seconds, "ok": result.ok, "parsed": result.parsed,
+        "errors": sum(1 for d in result.diagnostics if d.severity.value == "error"),
+        "rss_self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_child_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "rss_tree_mb": tree_kb / 1024,
+    }
+    if expand and result.policy is not None:
+        from admission.expand import expanded_count
+
+        out["entries"] = expanded_count(result.policy)
+        out["files"] = result.policy.stats["files"]
+    return out
+
+
+def run_child(directory: Path, cache: Path, expand: bool) -> dict:
+    cmd = [sys.executable, __file__, "--measure", str(directory), "--cache", str(cache)]
+    if expand:
+        cmd.append("--expand")
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"measurement failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# --------------------------------------------------------------------------- parent mode
+def yaml_nodes(directory: Path) -> tuple[int, int]:
+    """Exact count of YAML nodes (scalars, mappings, sequences) and bytes of the policy files."""
+    import yaml
+
+    from admission.loader import policy_files
+
+    kinds = (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    nodes = size = 0
+    for path in policy_files(directory):
+        raw = path.read_bytes()
+        size += len(raw)
+        nodes += sum(1 for ev in yaml.parse(raw, Loader=yaml.CSafeLoader) if isinstance(ev, kinds))
+    return nodes, size
+
+
+def synth_stamp() -> str:
+    return hashlib.sha256((ROOT / "src" / "admission" / "synth.py").read_bytes()).hexdigest()[:16]
+
+
+def ensure_tree(townships: int, seed: int, templates: bool, regen: bool) -> Path:
+    from admission.synth import generate
+
+    out = ROOT / "bench" / "out" / f"load-{townships}-{seed}-{'tpl' if templates else 'flat'}"
+    stamp = out / ".bench-stamp"  # dot files are not policy files
+    if regen or not stamp.exists() or stamp.read_text() != synth_stamp():
+        t = time.perf_counter()
+        m = generate(out, townships, seed=seed, templates=templates)
+        stamp.write_text(synth_stamp())
+        print(f"  generated {out.relative_to(ROOT)} in {time.perf_counter() - t:.1f} s "
+              f"({m.counts['bytes'] / 2**20:.1f} MiB, {m.counts['files']} files)", flush=True)
+    return out
+
+
+def biggest_county_file(directory: Path) -> Path | None:
+    from admission.loader import policy_files
+
+    files = [p for p in policy_files(directory) if not p.name.endswith(("省级.yaml", "事项目录.yaml", "市本级.yaml"))]
+    return max(files, key=lambda p: (p.stat().st_size, str(p))) if files else None
+
+
+def bench_tree(label: str, directory: Path) -> dict:
+    print(f"- {label}: {directory.relative_to(ROOT) if directory.is_relative_to(ROOT) else directory}", flush=True)
+    nodes, size = yaml_nodes(directory)
+    with tempfile.TemporaryDirectory(prefix="admission-bench-cache-") as tmp:
+        cache = Path(tmp)
+        cold = run_child(directory, cache, expand=True)
+        row = {"tree": label, "bytes": size, "files": cold.get("files"), "nodes": nodes,
+               "entries": cold.get("entries"), "cold_s": cold["seconds"], "ok": cold["ok"],
+               "errors": cold["errors"], "rss_self_mb": cold["rss_self_mb"], "rss_child_mb": cold["rss_child_mb"],
+               "rss_tree_mb": cold["rss_tree_mb"]}
+        target = biggest_county_file(directory)
+        if target is not None:
+            original = target.read_bytes()
+            try:
+                target.write_bytes(original + f"# bench: touched {time.time_ns()}\n".encode())
+                warm = run_child(directory, cache, expand=False)
+            finally:
+                target.write_bytes(original)
+            row.update(warm_s=warm["seconds"], warm_parsed=warm["parsed"], warm_file=target.name,
+                       warm_rss_mb=max(warm["rss_self_mb"], warm["rss_tree_mb"]))
+    print(f"  cold {row['cold_s']:.2f} s, peak tree {row['rss_tree_mb']:.0f} MB; "
+          f"warm {row.get('warm_s', float('nan')):.2f} s ({row.get('warm_parsed')} parsed)", flush=True)
+    return row
+
+
+def table(rows: list[dict]) -> str:
+    head = ("tree", "MiB", "files", "YAML nodes", "entries", "cold s", "peak MB tree/self/child",
+            "warm s (1 file)", "parsed")
+    lines = [head]
+    for r in rows:
+        lines.append((
+            r["tree"], f"{r['bytes'] / 2**20:.1f}", str(r["files"]), f"{r['nodes']:,}",
+            f"{r['entries']:,}" if r["entries"] is not None else "-",
+            f"{r['cold_s']:.2f}" + ("" if r["ok"] else f" ({r['errors']} errors)"),
+            f"{r['rss_tree_mb']:.0f}/{r['rss_self_mb']:.0f}/{r['rss_child_mb']:.0f}",
+            f"{r['warm_s']:.2f}" if "warm_s" in r else "-", str(r.get("warm_parsed", "-"))))
+    widths = [max(len(str(line[i])) for line in lines) for i in range(len(head))]
+    out = []
+    for k, line in enumerate(lines):
+        out.append("  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(line, widths))))
+        if k == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def verdicts(rows: list[dict], townships: int) -> list[str]:
+    out = []
+    by = {r["tree"]: r for r in rows}
+    bundled = by.get("policies/")
+    if bundled:
+        out.append(_verdict("bundled policies cold", bundled["cold_s"], TARGETS["bundled_s"], "s"))
+    flat = by.get(f"synth {townships} no templates")
+    if flat:
+        scale = "" if townships == 1000 else f" (at {townships} townships; targets are for 1,000)"
+        out.append(_verdict("no templates cold" + scale, flat["cold_s"], TARGETS["cold_s"], "s"))
+        out.append(_verdict("no templates peak memory (tree sum)" + scale, flat["rss_tree_mb"], TARGETS["peak_mb"], "MB"))
+    for r in rows:
+        if "warm_s" in r and r["tree"] != "policies/":
+            out.append(_verdict(f"{r['tree']}: one-county re-validation", r["warm_s"], TARGETS["warm_s"], "s"))
+    return out
+
+
+def _verdict(what: str, value: float, limit: float, unit: str) -> str:
+    return f"{'ok  ' if value < limit else 'MISS'} {what}: {value:.2f} {unit} (target < {limit:g} {unit})"
+
+
+def profile(directory: Path) -> None:
+    """Where a cold load spends its time: the per-file parse (sequential, biggest files) and the
+    cross-file phase, with cProfile."""
+    import cProfile
+    import pstats
+
+    from admission.loader import LoadOptions, Limits, parse_file, policy_files, validate_tree
+
+    files = sorted(policy_files(directory), key=lambda p: -p.stat().st_size)[:3]
+    prof = cProfile.Profile()
+    t = time.perf_counter()
+    prof.enable()
+    for p in files:
+        parse_file(str(p), p.read_bytes(), Limits())
+    prof.disable()
+    size = sum(p.stat().st_size for p in files)
+    print(f"\nprofile: parse_file on the 3 biggest files ({size / 2**20:.1f} MiB) took {time.perf_counter() - t:.2f} s "
+          f"under cProfile")
+    pstats.Stats(prof).sort_stats("tottime").print_stats(15)
+    with tempfile.TemporaryDirectory() as tmp:
+        validate_tree(directory, LoadOptions(workers=None, cache_dir=Path(tmp)))  # fill the cache
+        prof = cProfile.Profile()
+        t = time.perf_counter()
+        prof.enable()
+        validate_tree(directory, LoadOptions(workers=None, cache_dir=Path(tmp)))  # everything cached
+        prof.disable()
+        print(f"profile: fully cached validate_tree (unpickle + cross-file phase) {time.perf_counter() - t:.2f} s "
+              f"under cProfile")
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(20)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--townships", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--regen", action="store_true", help="regenerate the synthetic trees")
+    ap.add_argument("--skip-bundled", action="store_true")
+    ap.add_argument("--profile", action="store_true", help="cProfile a cold load of the no-template tree")
+    ap.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    ap.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--expand", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.cache, args.expand)))
+        return 0
+
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs", flush=True)
+    rows = []
+    bundled = ROOT / "policies"
+    if not args.skip_bundled and bundled.exists() and any(bundled.rglob("*.yaml")):
+        rows.append(bench_tree("policies/", bundled))
+    for templates in (True, False):
+        out = ensure_tree(args.townships, args.seed, templates, args.regen)
+        rows.append(bench_tree(f"synth {args.townships} {'templates' if templates else 'no templates'}", out))
+    print()
+    print(table(rows))
+    print()
+    for line in verdicts(rows, args.townships):
+        print(line)
+    if args.json:
+        args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if args.profile:
+        profile(ensure_tree(args.townships, args.seed, False, False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
