@@ -412,6 +412,15 @@ def _register_sheets() -> None:
 _register_sheets()
 
 
+def _register_render() -> None:
+    from .render.cli import render_app  # graphviz is imported only when this group is used
+
+    app.add_typer(render_app, name="render")
+
+
+_register_render()
+
+
 def _register_scale() -> None:
     from .cli_scale import build_cmd, publish_cmd
 
