@@ -311,17 +311,17 @@ def ref_decide_full(policy: Policy, actor: str, matter: str, target: str, on: dt
     if not entries:
         if akind == "certification_request" and tk == "village" and certify_only_listed(policy, target):
             return deny("certification-unlisted")
-        # READING (ambiguity, following the implementation): when both a revoked delegation and
-        # a lapsed admission exist, lapse-after-revocation is reported, although the contract
-        # lists lapse-after-exit first.
-        for dl in policy.delegations.values():
-            # revoked on or before d; a delegation that merely ran past its `until` is unlisted
-            if dl.matter == matter and target in dl.townships and dl.revoked is not None and dl.revoked.date <= d:
-                return deny("lapse-after-revocation")
+        # the sub-cases in the contract's order: exit first, then revocation
         for rec in policy.admissions.values():
-            # "existed": entered on or before d
+            # "was in force at some time and its last day is before d"
             if rec.matter == matter and target in rec.targets and rec.since <= d and not admission_active(rec, d):
                 return deny("lapse-after-exit")
+        for dl in policy.delegations.values():
+            # revoked on or before d (a delegation that merely ran past its `until` is unlisted);
+            # villages never receive delegations, so a revoked one means nothing there
+            if (dl.matter == matter and target in dl.townships and tk == "township"
+                    and dl.revoked is not None and dl.revoked.date <= d):
+                return deny("lapse-after-revocation")
         return deny("pushdown-unlisted")
     # 10
     standing = [e for e in entries if has_standing(policy, e, a, target, matter, d)]

@@ -273,9 +273,9 @@ def policies(draw):
         dep_pool = all_county_depts + ["CD", "DISP"] + townships
         dl: dict = {"id": f"G{i}", "matter": a_matter(),
                     "department": draw(st.sampled_from(dep_pool)),
-                    # townships only: a delegation naming a village authorizes assignments to it in
-                    # the implementation (reported bug, test_decide.py::test_bug_delegation_to_village)
-                    "townships": draw(st.lists(st.sampled_from(townships), min_size=1, max_size=2,
+                    # villages too: a delegation naming one authorizes nothing there (the check
+                    # delegation-to-village reports it)
+                    "townships": draw(st.lists(st.sampled_from(townships + villages), min_size=1, max_size=2,
                                                unique=True)),
                     "mode": draw(st.sampled_from(["grant", "entrust"]))}
         if maybe(0.6):
@@ -304,8 +304,7 @@ def policies(draw):
             rec["until"] = draw(st.sampled_from(later))
         if maybe(0.4):
             rec["state"] = "exited"
-            # an exit on or after entry (an exit dated before `since` hits the reported bug
-            # exercised by test_decide.py::test_bug_exit_before_entry)
+            # an exit on or after entry (the loader refuses one dated before `since`)
             rec["exit"] = {"date": draw(st.sampled_from(later)), "reason": "退出"}
         admissions.append(rec)
 

@@ -514,13 +514,11 @@ power_lists:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a delegation naming a village authorizes assignments to that "
-                   "village; semantics.md lists no delegations among a village's assignable entries")
 def test_bug_delegation_to_village(write_tree):
     text = BUG_BASE + "delegations:\n  - {id: G1, matter: M1, department: D1, townships: [V1], mode: entrust}\n"
     dec = _decide_in(write_tree, text, "D1", "M1", "V1", ON, basis="B1")
     # expected per docs/semantics.md: no assignable entry for M1 at V1 → pushdown-unlisted
-    assert answer(dec) == ("deny", "pushdown-unlisted")  # actual: allow, authority delegation G1
+    assert answer(dec) == ("deny", "pushdown-unlisted")  # was: allow, authority delegation G1 (fixed)
 
 
 def test_revocation_after_expiry_is_unlisted(write_tree):
@@ -534,24 +532,27 @@ def test_revocation_after_expiry_is_unlisted(write_tree):
     assert answer(_decide_in(write_tree, text, "D1", "M1", "T1", D(2025, 6, 1))) == ("deny", "lapse-after-revocation")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: lapse-after-exit for an admission that had not yet entered on the "
-                   "day asked (exit dated before since, which the loader accepts)")
 def test_bug_exit_before_entry(write_tree):
+    """Was: lapse-after-exit for an admission that had not yet entered.  Now the loader refuses an
+    exit dated before `since`, and decide only reports a lapse for an admission that was in force."""
+    from admission.loader import LoadOptions, validate_tree
+
     text = BUG_BASE + ("admissions:\n  - {id: AD1, matter: M1, applicant: D1, targets: [T1], term: long, basis: B1, "
                        "since: 2025-01-01, state: exited, exit: {date: 2024-06-30, reason: r}}\n")
-    dec = _decide_in(write_tree, text, "D1", "M1", "T1", D(2024, 7, 1))
-    # expected: no admission existed on 2024-07-01 → pushdown-unlisted
-    assert answer(dec) == ("deny", "pushdown-unlisted")  # actual: deny lapse-after-exit
+    result = validate_tree(write_tree({"p.yaml": text}), LoadOptions(workers=1))
+    assert [d.code for d in result.diagnostics] == ["invalid-record"]
+    later = text.replace("since: 2025-01-01", "since: 2024-01-01").replace("2024-06-30", "2024-03-31")
+    assert answer(_decide_in(write_tree, later, "D1", "M1", "T1", D(2023, 7, 1))) == ("deny", "pushdown-unlisted")
+    assert answer(_decide_in(write_tree, later, "D1", "M1", "T1", D(2024, 4, 1))) == ("deny", "lapse-after-exit")
 
 
-def test_ambiguity_revocation_reported_before_exit(write_tree):
-    """Documented ambiguity: with both a revoked delegation and a lapsed admission, the
-    implementation reports lapse-after-revocation (the contract lists lapse-after-exit first but
-    does not say the sub-cases are ordered).  Pinned so a change is noticed."""
+def test_exit_reported_before_revocation(write_tree):
+    """With both a lapsed admission and a revoked delegation, lapse-after-exit is reported: the
+    contract now says the sub-cases of step 9 are taken in order."""
     text = BUG_BASE + (
         "delegations:\n  - {id: G1, matter: M1, department: D1, townships: [T1], mode: entrust, "
         "since: 2024-01-01, revoked: {date: 2024-06-01, reason: r}}\n"
         "admissions:\n  - {id: AD1, matter: M1, applicant: D1, targets: [T1], term: short, basis: B1, "
         "since: 2024-01-01, until: 2024-12-31}\n")
     dec = _decide_in(write_tree, text, "D1", "M1", "T1", D(2025, 3, 1))
-    assert answer(dec) == ("deny", "lapse-after-revocation")
+    assert answer(dec) == ("deny", "lapse-after-exit")

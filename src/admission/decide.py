@@ -237,17 +237,18 @@ class Decider:
         if kind == AssignmentKind.certification_request and target in self.index.certify_only_listed:
             return self._deny("certification-unlisted", f"{t.name} 只能出具正面清单内的证明，“{m.name}”不在其中",
                               actor, matter, target, on)
-        for rec in self.index.lapsed.get((target, matter), ()):
+        lapsed = self.index.lapsed.get((target, matter), ())
+        for rec in lapsed:  # the sub-cases in the documented order: exit first, then revocation
             if hasattr(rec, "applicant"):
-                _, end = admission_interval(rec)
-                if d > end:
+                start, end = admission_interval(rec)
+                if start <= end < d:  # it was in force once, and no longer is
                     return self._deny("lapse-after-exit", f"“{m.name}”对{t.name}的准入已于 {dt.date.fromordinal(end)} 期满或退出",
                                       actor, matter, target, on, rec.span)
-            else:
-                if rec.revoked is not None and d >= rec.revoked.date.toordinal():
-                    return self._deny("lapse-after-revocation",
-                                      f"“{m.name}”对{t.name}的赋权已于 {rec.revoked.date} 收回", actor, matter, target, on,
-                                      rec.span)
+        for rec in lapsed:
+            if not hasattr(rec, "applicant") and rec.revoked is not None and d >= rec.revoked.date.toordinal():
+                return self._deny("lapse-after-revocation",
+                                  f"“{m.name}”对{t.name}的赋权已于 {rec.revoked.date} 收回", actor, matter, target, on,
+                                  rec.span)
         return self._deny("pushdown-unlisted", f"“{m.name}”不在{t.name}的清单内，也未赋权或准入",
                           actor, matter, target, on, consequence=CONSEQUENCE_UNLISTED)
 

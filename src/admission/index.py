@@ -285,6 +285,9 @@ def _add_delegation(index: Index, dl: Delegation) -> None:
     since, until = delegation_interval(dl)
     standing = _acting(index.units, (dl.department,))
     for t in dl.townships:
+        info = index.units.get(t)
+        if info is None or info.kind != UnitKind.township:
+            continue  # nothing is delegated to a village (the check delegation-to-village says so)
         key = (t, dl.matter)
         index.entries[key].append(Entry(DELEGATION, since, until, standing, dl, basis=dl.basis))
         if dl.revoked is not None:

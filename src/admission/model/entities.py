@@ -309,6 +309,8 @@ class AdmissionRecord(Dated):
             raise ValueError("已退出的准入必须写明 exit（日期与理由）")
         if self.state == AdmissionState.entered and self.exit is not None:
             raise ValueError("写了 exit 的准入，状态应为 exited")
+        if self.exit is not None and self.exit.date < self.since:
+            raise ValueError(f"退出日期 {self.exit.date} 早于进入日期 {self.since}")
         return self
 
     def active(self, on: dt.date) -> bool:
