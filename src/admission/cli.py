@@ -75,6 +75,8 @@ def run(
     directory: PolicyDir = Path("policies"),
     on: Annotated[Optional[str], typer.Option("--on", help="检查日期 date of the check")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="不使用解析缓存 do not use the parse cache")] = False,
+    diagrams: Annotated[Optional[Path], typer.Option(
+        "--diagrams", help="渲染图的目录（默认：目录名为 policies 时为 diagrams/）where to render the diagrams")] = None,
 ) -> None:
     """主流程：校验、检查、渲染并汇总 — the main job: validate, check, render, summarise."""
     from collections import Counter
@@ -101,6 +103,12 @@ def run(
     typer.echo(f"检查 check {day}: {len(findings)} 个问题 finding(s)")
     for code, n in sorted(by_rule.items()):
         typer.echo(f"  {code}: {n}")
+    out = diagrams if diagrams is not None else (Path("diagrams") if directory.name == "policies" else None)
+    if out is not None:
+        from .render.bundle import DIAGRAMS_ON, render_all
+
+        written = render_all(p, out, DIAGRAMS_ON)
+        typer.echo(f"渲染 rendered {len(written)} 个文件 files → {out}/（{DIAGRAMS_ON}）")
     if any(f.severity.value == "error" for f in findings):
         raise typer.Exit(1)
 
