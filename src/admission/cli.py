@@ -481,6 +481,17 @@ def synth(
     typer.echo(f"  清单 manifest {Path(out) / 'manifest.json'}")
 
 
+def _register_api() -> None:
+    from .api.cli import decisions_app, serve_cmd, token_app  # FastAPI and uvicorn load only when `serve` runs
+
+    app.command("serve")(serve_cmd)
+    app.add_typer(token_app, name="token")
+    app.add_typer(decisions_app, name="decisions")
+
+
+_register_api()
+
+
 def main() -> None:  # console script entry
     try:
         app()

@@ -5,6 +5,7 @@ from sqlalchemy import create_engine
 
 from admission.store import tables  # noqa: F401  (registers the tables)
 from admission.store import bundle_tables  # noqa: F401  (compiled policy bundles)
+from admission.store import api_tables  # noqa: F401  (compliance API: tokens, idempotency, decision log)
 from sqlmodel import SQLModel
 
 config = context.config

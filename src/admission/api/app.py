@@ -1,0 +1,165 @@
+"""The application factory.  `create_app()` builds nothing heavy: the policy, the store and the
+decision logger are opened in the lifespan, i.e. in each uvicorn worker after it started, so
+every worker has its own runtime and its own rules engine (durable-rules is per process)."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__
+from . import problems
+from .problems import MEDIA_TYPE, TITLES, Problem, problem_body
+from .settings import ApiSettings
+
+DESCRIPTION = """乡镇履职事项清单、事项准入与赋权的合规接口（示例策略，非官方清单）。
+
+- 认证：`Authorization: Bearer <token>`（`admission token create --unit U --role R`）。
+- 角色：reader、department、township、reviewer、approver、admin。
+- 错误：RFC 9457 `application/problem+json`，`title`/`detail` 为中文，`code` 为稳定的英文代码。
+- 流程步骤：`Idempotency-Key`（重试不会重复办理）与 `If-Match`（申请的 ETag，过期返回 412）。
+- 经办人：请求体 `person` 或 `X-Acting-Person` 头（UTF-8 百分号编码）。
+"""
+
+
+def create_app(settings: ApiSettings | None = None) -> FastAPI:
+    """The app; uvicorn calls this in each worker (`--factory`)."""
+    settings = settings or ApiSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        from .state import AppState
+
+        state = await run_in_threadpool(AppState.open, settings)
+        app.state.admission = state
+        await state.start()
+        try:
+            yield
+        finally:
+            await state.close()
+
+    app = FastAPI(title="admission compliance API 准入合规接口", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan, openapi_url="/v1/openapi.json", docs_url="/v1/docs", redoc_url=None,
+                  separate_input_output_schemas=False)
+    from .decisions import DecisionFastPath
+
+    app.add_middleware(DecisionFastPath)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # outermost: limits apply to both
+    problems.install(app)
+    from .routes import decide, logs, policy, workflow
+
+    for module in (decide, workflow, policy, logs):
+        app.include_router(module.router)
+    app.openapi = lambda: _openapi(app)
+    return app
+
+
+def _openapi(app: FastAPI) -> dict:
+    """The generated document, with every error response as problem+json."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes,
+                         separate_input_output_schemas=False)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    ref = {"$ref": "#/components/schemas/Problem"}
+    for ops in schema.get("paths", {}).values():
+        for op in ops.values():
+            responses = op.setdefault("responses", {})
+            if op.get("requestBody"):
+                responses.setdefault("413", {})
+                responses.setdefault("415", {})
+            if op.get("security"):
+                responses.setdefault("401", {})
+            for code in list(responses):
+                if code.isdigit() and int(code) >= 400:
+                    responses[code] = {"description": TITLES.get(int(code), code),
+                                       "content": {MEDIA_TYPE: {"schema": ref}}}
+    app.openapi_schema = schema
+    return schema
+
+
+class _TooLarge(StarletteHTTPException):
+    def __init__(self, limit: int):
+        super().__init__(413, f"请求体超过 {limit} 字节的上限")
+
+
+class BodyLimit:
+    """Refuse request bodies over `max_bytes` (by Content-Length, or while streaming) with 413,
+    and bodies that are not JSON with 415."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_bytes
+        size = None
+        content_type = None
+        chunked = False
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    size = int(value)
+                except ValueError:
+                    await _send_problem(send, scope, 400, "bad-content-length", "Content-Length 无效")
+                    return
+                if size > limit:
+                    await _send_problem(send, scope, 413, "too-large", f"请求体超过 {limit} 字节的上限")
+                    return
+            elif name == b"content-type":
+                content_type = value
+            elif name == b"transfer-encoding":
+                chunked = True
+        if (size or chunked) and not _is_json(content_type):
+            await _send_problem(send, scope, 415, "unsupported-media-type",
+                                "请求体须为 JSON（Content-Type: application/json）")
+            return
+        received = 0
+        started = False
+
+        async def limited_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _TooLarge(limit)
+            return message
+
+        async def tracking_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await _send_problem(send, scope, 413, "too-large", f"请求体超过 {limit} 字节的上限")
+
+
+def _is_json(content_type: bytes | None) -> bool:
+    if not content_type:
+        return False
+    media = content_type.split(b";", 1)[0].strip().lower()
+    return media == b"application/json" or (media.startswith(b"application/") and media.endswith(b"+json"))
+
+
+async def _send_problem(send, scope, status: int, code: str, detail: str) -> None:
+    import orjson
+
+    body = orjson.dumps(problem_body(status, code, detail, scope.get("path")))
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

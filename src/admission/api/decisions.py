@@ -1,0 +1,186 @@
+"""The decision endpoints: answer one question or a batch on the event loop, serialise each
+answer once, log the request and the response by the configured rule.
+
+`DecisionFastPath` serves `POST /v1/decisions` and `POST /v1/exercise-checks` at the ASGI
+level.  They are most of the traffic, and FastAPI's per-request machinery (dependency solving,
+body parsing, response handling) costs about 450 µs here against some 30 µs for the decision
+itself; the fast path does the same steps — the body limit (outside it), bearer authentication
+(`AppState.authenticate`, as the `CallerDep` dependency), strict validation of the same models,
+the same problem+json errors — in about a tenth of the time.  The FastAPI routes of the same
+paths stay registered: they are what the OpenAPI document describes and what the schemathesis
+test checks the fast path's answers against.
+"""
+
+from __future__ import annotations
+
+import time
+
+import orjson
+from pydantic import TypeAdapter, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from ..decide import Outcome
+from ..model.enums import AssignmentKind, AssignmentRole
+from .auth import Caller
+from .problems import MEDIA_TYPE, ApiProblem, problem_body, validation_errors
+from .schemas import DecisionRequest, ExerciseQuestion, ExerciseRequest, Question
+from .state import AppState
+
+KINDS = {k.value: k for k in AssignmentKind}
+ROLES = {r.value: r for r in AssignmentRole}
+JSON = b"application/json"
+
+
+async def answer(state: AppState, body, raw: bytes, caller: Caller, path: str) -> bytes:
+    """The response body for a validated request; raises `ApiProblem` for questions that cannot
+    be decided (unknown ids: 422 naming them) and when a sync log cannot be written (503)."""
+    decider = state.decider  # one runtime for the whole request, even if a reload swaps it meanwhile
+    today = state.today()
+    single = isinstance(body, (Question, ExerciseQuestion))
+    if single:
+        questions, default_on = (body,), today
+    else:
+        questions, default_on = body.questions, body.on or today
+        if len(questions) > state.settings.max_batch:
+            raise ApiProblem(422, "batch-too-large",
+                             f"一批最多 {state.settings.max_batch} 个问题，本批 {len(questions)} 个")
+    decisions = []
+    errors = []
+    if path == "decisions":
+        decide = decider.decide
+        for i, q in enumerate(questions):
+            dec = decide(q.actor, q.matter, q.target, q.on or default_on, KINDS[q.kind], ROLES[q.role], q.basis)
+            if dec.outcome is Outcome.error:
+                errors.append(_error(decider, i, dec, q.actor, q.matter, q.target))
+            decisions.append(dec)
+    else:
+        fn = decider.may_exercise
+        for i, q in enumerate(questions):
+            dec = fn(q.unit, q.matter, q.on or default_on)
+            if dec.outcome is Outcome.error:
+                errors.append(_error(decider, i, dec, q.unit, q.matter, None))
+            decisions.append(dec)
+    if errors:
+        _refuse(errors, single)
+
+    log = state.log
+    index = decider.index
+    if single:
+        dec = decisions[0]
+        d = dec.to_dict()
+        d["decision_id"] = did = log.new_id()
+        content = orjson.dumps(d)
+        outcome, code, actor, matter, target = dec.outcome.value, dec.code, dec.actor, dec.matter, dec.target
+    else:
+        did = log.new_id()
+        parts = []
+        for i, dec in enumerate(decisions):
+            d = dec.to_dict()
+            d["decision_id"] = f"{did}-{i}"
+            parts.append(orjson.dumps(d))
+        content = b"".join((b'{"batch_id":"', did.encode(), b'","count":', str(len(parts)).encode(),
+                            b',"revision":', orjson.dumps(index.revision), b',"admission_seq":',
+                            str(index.admission_seq).encode(), b',"results":[', b",".join(parts), b"]}"))
+        denied = any(dec.outcome is not Outcome.allow for dec in decisions)
+        outcome, code, actor, matter, target = ("deny" if denied else "allow"), "batch", None, None, None
+    if log.enabled and log.sampled():
+        entry = (did, time.time(), path, caller.token_id, caller.unit, caller.role, len(decisions), actor, matter,
+                 target if path == "decisions" else None, outcome, code, index.revision, index.admission_seq,
+                 raw, content)
+        if log.mode == "sync":
+            try:
+                await run_in_threadpool(log.write_now, [entry])
+            except Exception:
+                raise ApiProblem(503, "decision-log-unavailable",
+                                 "决策日志暂时无法写入；按配置（sync）不在无日志时作答，请稍后重试") from None
+        else:
+            log.record([entry])
+    return content
+
+
+def _error(decider, i: int, dec, a: str, matter: str, target: str | None) -> dict:
+    reason = dec.reasons[0]
+    ids = decider.unknown(a, matter, target)
+    out = {"index": i, "code": reason.code, "message": reason.message}
+    if ids:
+        out["ids"] = ids
+    return out
+
+
+def _refuse(errors: list[dict], single: bool) -> None:
+    unknown = sorted({x for e in errors for x in e.get("ids", ())})
+    code = "unknown-id" if unknown else "cannot-decide"
+    if single:
+        detail = errors[0]["message"]
+    else:
+        head = "；".join(f"第 {e['index']} 题：{e['message']}" for e in errors[:5])
+        detail = f"{len(errors)} 个问题无法判定（could not decide）：{head}" + ("……" if len(errors) > 5 else "")
+    raise ApiProblem(422, code, detail, errors=errors[:1000], unknown_ids=unknown[:1000])
+
+
+# --------------------------------------------------------------------------- the fast path
+class DecisionFastPath:
+    """ASGI middleware answering the two decision endpoints; everything else passes through."""
+
+    def __init__(self, app):
+        self.app = app
+        self.routes = {
+            "/v1/decisions": ("decisions", TypeAdapter(DecisionRequest)),
+            "/v1/exercise-checks": ("exercise-checks", TypeAdapter(ExerciseRequest)),
+        }
+
+    async def __call__(self, scope, receive, send):
+        route = self.routes.get(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" else None
+        if route is None:
+            await self.app(scope, receive, send)
+            return
+        path, adapter = route
+        auth = None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                auth = value
+        try:
+            state: AppState = scope["app"].state.admission
+            caller = await _authenticate(state, auth)
+            raw = await _read_body(receive)
+            try:
+                body = adapter.validate_json(raw)
+            except ValidationError as exc:
+                errors = validation_errors([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()])
+                fields = "、".join(sorted({e["field"] or e["in"] for e in errors})[:10])
+                raise ApiProblem(422, "invalid-request", f"请求内容不符合接口定义：{fields}", errors=errors) from None
+            content = await answer(state, body, raw, caller, path)
+        except ApiProblem as p:
+            body = orjson.dumps(problem_body(p.status, p.code, p.detail, scope["path"], errors=p.errors,
+                                             title=p.title, **p.extra), default=str)
+            headers = [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
+            headers += [(k.lower().encode(), v.encode()) for k, v in (p.headers or {}).items()]
+            await send({"type": "http.response.start", "status": p.status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", JSON), (b"content-length", str(len(content)).encode())]})
+        await send({"type": "http.response.body", "body": content})
+
+
+async def _authenticate(state: AppState, header: bytes | None) -> Caller:
+    scheme, _, token = (header or b"").decode("latin-1").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiProblem(401, "unauthenticated", "缺少令牌：请在 Authorization 头中带上 Bearer 令牌",
+                         headers={"WWW-Authenticate": "Bearer"})
+    caller = await state.authenticate(token.strip())
+    if caller is None:
+        raise ApiProblem(401, "bad-token", "令牌无效或已撤销", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    return caller
+
+
+async def _read_body(receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)

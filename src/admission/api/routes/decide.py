@@ -1,0 +1,87 @@
+"""Decisions, exercise checks, duties, owners, matters, findings — anyone authenticated."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Path, Query, Request
+
+from .. import views
+from ..decisions import answer
+from ..deps import CallerDep, StateDep
+from ...model.base import Date
+from ..schemas import (
+    ApiId, DecisionBatchOut, DecisionOut, DecisionRequest, DutiesOut, ExerciseRequest, FindingPage, MatterPage,
+    OwnersOut,
+)
+from . import AUTH, errors, json_response
+
+router = APIRouter(prefix="/v1", tags=["decisions 决定与查询"])
+
+DayQuery = Annotated[Date | None, Query(description="日期 YYYY-MM-DD（默认今天，北京时间）")]
+IdQuery = Annotated[str, Query(min_length=1, max_length=80, pattern=r"^[0-9A-Za-z\u4e00-\u9fff_.\-]+$")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000_000)]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+@router.post("/decisions", response_model=DecisionOut | DecisionBatchOut,
+             responses=errors(*AUTH, 413, 415, 422, 503),
+             summary="可否下派：部门 actor 可否在某日把事项交给乡镇或村 — one question or a batch")
+async def decisions(body: Annotated[DecisionRequest, Body()], request: Request, caller: CallerDep, state: StateDep):
+    """一个问题（`actor`、`matter`、`target`……）或一批（`{"questions": [...]}`）。每个回答带理由、依据、
+    策略修订和准入序号；未知标识返回 422 并逐一列出；已知事项不能下派时是有理由的拒绝（200，`outcome: deny`）。"""
+    return json_response(await answer(state, body, await request.body(), caller, "decisions"))
+
+
+@router.post("/exercise-checks", response_model=DecisionOut | DecisionBatchOut,
+             responses=errors(*AUTH, 413, 415, 422, 503),
+             summary="可否行使：单位可否在某日行使某项职权 — one question or a batch")
+async def exercise_checks(body: Annotated[ExerciseRequest, Body()], request: Request, caller: CallerDep,
+                          state: StateDep):
+    """Served by `DecisionFastPath` (see `admission.api.decisions`); this route documents it."""
+    return json_response(await answer(state, body, await request.body(), caller, "exercise-checks"))
+
+
+@router.get("/units/{unit_id}/duties", response_model=DutiesOut, responses=errors(*AUTH, 422),
+            summary="单位某日的职责：三张清单、持有与赋权的职权、有效的准入")
+async def duties(unit_id: Annotated[ApiId, Path()], caller: CallerDep, state: StateDep, on: DayQuery = None):
+    return views.duties(state.rt, unit_id, on or state.today())
+
+
+@router.get("/owners", response_model=OwnersOut, responses=errors(*AUTH, 422),
+            summary="某事项在某单位由谁负责、谁承办、谁配合（who）")
+async def owners(matter: IdQuery, unit: IdQuery, caller: CallerDep, state: StateDep, on: DayQuery = None):
+    return views.owners(state.rt, matter, unit, on or state.today())
+
+
+@router.get("/matters", response_model=MatterPage, responses=errors(*AUTH, 422), summary="按文字查找事项")
+async def matters(caller: CallerDep, state: StateDep,
+                  q: Annotated[str | None, Query(max_length=200, description="名称、编码、领域或标签中的文字")] = None,
+                  domain: Annotated[str | None, Query(max_length=200)] = None,
+                  power_type: Annotated[str | None, Query(max_length=40)] = None,
+                  offset: Offset = 0, limit: Limit = 50):
+    return views.search_matters(state.rt, q, domain, power_type, offset, limit)
+
+
+@router.get("/findings", response_model=FindingPage, responses=errors(*AUTH, 422),
+            summary="检查发现的问题（交叉、缺位、违规下派、失效），可筛选、分页")
+async def findings(caller: CallerDep, state: StateDep, on: DayQuery = None,
+                   rule: Annotated[str | None, Query(max_length=80, description="规则代码")] = None,
+                   severity: Annotated[Literal["error", "warning", "info"] | None, Query()] = None,
+                   county: Annotated[str | None, Query(max_length=80, description="县级党委政府标识")] = None,
+                   township: Annotated[str | None, Query(max_length=80, description="乡镇(街道)标识")] = None,
+                   subject: Annotated[str | None, Query(max_length=200)] = None,
+                   offset: Offset = 0, limit: Limit = 50):
+    day = on or state.today()
+    rt = state.rt
+    key = (id(rt.index), rt.index.admission_seq, day)
+    items = state._findings_cache.get(key)
+    if items is None:
+        items = await state.reading(views.all_findings, rt, day)
+        if len(state._findings_cache) > 16:
+            state._findings_cache.clear()
+        state._findings_cache[key] = items
+    picked = views.filter_findings(items, rt.index, rule=rule, severity=severity, county=county, township=township,
+                                   subject=subject)
+    return {"on": day, "revision": rt.index.revision, "admission_seq": rt.index.admission_seq, "total": len(picked),
+            "offset": offset, "limit": limit, "items": picked[offset:offset + limit]}

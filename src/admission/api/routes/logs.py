@@ -1,0 +1,70 @@
+"""Decision logs (admin): query, export as JSON Lines, counters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.responses import StreamingResponse
+
+from ..deps import AdminDep, StateDep
+from ..schemas import DecisionLogPage, DecisionLogStats
+from . import AUTH, errors
+
+router = APIRouter(prefix="/v1/decision-logs", tags=["decision logs 决策日志"])
+
+Text80 = Annotated[str | None, Query(max_length=80)]
+
+
+def _filters(decision_id, path, caller_unit, actor, matter, target, outcome, code, revision) -> dict:
+    return dict(decision_id=decision_id, path=path, caller_unit=caller_unit, actor=actor, matter=matter,
+                target=target, outcome=outcome, code=code, revision=revision)
+
+
+@router.get("", response_model=DecisionLogPage, responses=errors(*AUTH, 422),
+            summary="查询决策日志（一次请求一条，按序号翻页；actor/matter/target 只筛单个问题）")
+async def query(caller: AdminDep, state: StateDep,
+                after: Annotated[int, Query(ge=0, le=2**62, description="上一页最后一条的 seq")] = 0,
+                limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                since: Annotated[dt.datetime | None, Query(description="不早于（ISO 8601）")] = None,
+                until: Annotated[dt.datetime | None, Query(description="早于（ISO 8601）")] = None,
+                decision_id: Text80 = None,
+                path: Annotated[Literal["decisions", "exercise-checks"] | None, Query()] = None,
+                caller_unit: Text80 = None, actor: Text80 = None, matter: Text80 = None, target: Text80 = None,
+                outcome: Annotated[Literal["allow", "deny", "error"] | None, Query()] = None,
+                code: Text80 = None, revision: Text80 = None):
+    rows = await run_in_threadpool(state.log.query, after=after, limit=limit, since=_utc(since), until=_utc(until),
+                                   **_filters(decision_id, path, caller_unit, actor, matter, target, outcome, code,
+                                              revision))
+    return {"items": rows, "next_after": rows[-1]["seq"] if rows else after}
+
+
+@router.get("/export", responses={**errors(*AUTH, 422), 200: {
+    "description": "JSON Lines：每行一条决策", "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}},
+    response_class=StreamingResponse, summary="导出决策日志（JSON Lines）")
+async def export(caller: AdminDep, state: StateDep,
+                 after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+                 since: Annotated[dt.datetime | None, Query()] = None,
+                 until: Annotated[dt.datetime | None, Query()] = None,
+                 matter: Text80 = None, actor: Text80 = None, target: Text80 = None,
+                 outcome: Annotated[Literal["allow", "deny", "error"] | None, Query()] = None):
+    if state.log.mode == "buffered":
+        await run_in_threadpool(state.log.flush)
+    chunks = state.log.export(after=after, since=_utc(since), until=_utc(until), matter=matter, actor=actor,
+                              target=target, outcome=outcome)
+    return StreamingResponse(iterate_in_threadpool(chunks), media_type="application/x-ndjson",
+                             headers={"Content-Disposition": 'attachment; filename="decisions.jsonl"'})
+
+
+@router.get("/stats", response_model=DecisionLogStats, responses=errors(*AUTH),
+            summary="决策日志计数：已写入、丢弃（缓冲满）、抽样略去、写入失败，按进程与合计")
+async def stats(caller: AdminDep, state: StateDep):
+    return await run_in_threadpool(state.log.stats)
+
+
+def _utc(t: dt.datetime | None) -> dt.datetime | None:
+    if t is None:
+        return None
+    return t.astimezone(dt.timezone.utc) if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
