@@ -52,21 +52,44 @@ def questions(index, n: int, seed: int, mix: str) -> list[tuple[str, str, str]]:
     matters = list(index.policy.matters)
     if mix == "uniform":
         return [(rng.choice(actors), rng.choice(matters), rng.choice(places)) for _ in range(n)]
-    # realistic: a department of the target's own county; half the matters from the target's entries
+    # realistic: what a dispatch system asks — mostly its own county's departments about matters on
+    # the target's lists (often the department with standing), sometimes about anything else
+    from admission.index import COUNTY_HOLDERS
+
     by_county: dict = {}
     for a in actors:
-        by_county.setdefault(units[a].county, []).append(a)
+        if units[a].kind != UnitKind.government:
+            by_county.setdefault(units[a].county, []).append(a)
     on_lists: dict = {}
-    for (target, matter) in index.entries:
-        on_lists.setdefault(target, []).append(matter)
+    for (target, matter), entries in index.entries.items():
+        on_lists.setdefault(target, []).append((matter, entries))
+    townships = [u for u in places if units[u].kind == UnitKind.township]
+    villages = [u for u in places if units[u].kind == UnitKind.village]
     out = []
     for _ in range(n):
-        t = rng.choice(places)
+        t = rng.choice(townships) if rng.random() < 0.6 else rng.choice(villages)
         pool = by_county.get(units[t].county) or actors
         own = on_lists.get(t)
-        m = rng.choice(own) if own and rng.random() < 0.5 else rng.choice(matters)
-        out.append((rng.choice(pool), m, t))
+        actor = rng.choice(pool)
+        if own and rng.random() < 0.6:
+            m, entries = rng.choice(own)
+            if rng.random() < 0.7:
+                if units[t].kind == UnitKind.village:
+                    actor = units[t].township
+                else:
+                    standing = entries[0].standing
+                    if standing is COUNTY_HOLDERS:
+                        holders = index.county_holders(units[t].county, m, index_day)
+                        actor = rng.choice(holders) if holders else actor
+                    elif standing:
+                        actor = rng.choice(sorted(standing))
+        else:
+            m = rng.choice(matters)
+        out.append((actor, m, t))
     return out
+
+
+index_day = CHECK_DATE.toordinal()
 
 
 def main() -> None:

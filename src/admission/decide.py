@@ -91,16 +91,9 @@ class Decision:
         }
 
 
-def _record_id(rec) -> str | None:
-    return getattr(rec, "id", None)
-
-
 def _authority(entry: Entry) -> Authority:
-    rec = entry.record
-    basis = entry.basis
-    if basis is None and entry.kind in (DELEGATION, ADMISSION):
-        basis = getattr(rec, "basis", None)
-    return Authority(ENTRY_KIND_NAMES[entry.kind], ENTRY_KIND_LABELS[entry.kind], _record_id(rec), entry.span, basis)
+    return Authority(ENTRY_KIND_NAMES[entry.kind], ENTRY_KIND_LABELS[entry.kind], entry.record_id, entry.span,
+                     entry.basis)
 
 
 class Decider:
@@ -151,11 +144,11 @@ class Decider:
     def decide(self, actor: str, matter: str, target: str, on: dt.date,
                kind: AssignmentKind = AssignmentKind.task, role: AssignmentRole = AssignmentRole.execute,
                basis: str | None = None) -> Decision:
-        missing = self.unknown(actor, matter, target)
-        if missing:
+        units = self.units
+        if actor not in units or target not in units or matter not in self.matters:
             return self._result(Outcome.error, actor, matter, target, on, [Reason(
-                "unknown-id", "未知标识 unknown id: " + "、".join(missing))])
-        t = self.units[target]
+                "unknown-id", "未知标识 unknown id: " + "、".join(self.unknown(actor, matter, target)))])
+        t = units[target]
         if t.kind not in (UnitKind.township, UnitKind.village):
             return self._result(Outcome.error, actor, matter, target, on, [Reason(
                 "bad-target", f"接收单位 '{t.name}' 是{t.kind.label}，只能问乡镇(街道)或村(社区)")])
@@ -213,7 +206,9 @@ class Decider:
         if not live:
             return self._unlisted(actor, matter, target, on, d, kind, t, m)
         # 10-11 standing
-        for e in sorted(live, key=_entry_order):
+        if len(live) > 1:
+            live.sort(key=_entry_order)
+        for e in live:
             if self.has_standing(e, dept, t, matter, d):
                 return self._result(Outcome.allow, actor, matter, target, on, [Reason(
                     "allowed", f"“{m.name}”是{t.name}的{ENTRY_KIND_LABELS[e.kind]}，{ad.name} 有权下派",

@@ -58,10 +58,11 @@ COUNTY_HOLDERS = "county-holders"  # any department of the target's county holdi
 class Entry:
     """One assignable entry of a unit for a matter, with who has standing to use it."""
 
-    __slots__ = ("kind", "since", "until", "standing", "record", "basis", "township_gov", "span")
+    __slots__ = ("kind", "since", "until", "standing", "record", "basis", "township_gov", "span", "record_id")
 
     def __init__(self, kind, since, until, standing, record, basis=None, township_gov=None):
         self.span = record.span  # read once: pydantic private attributes are slow to reach
+        self.record_id = getattr(record, "id", None)
         self.kind = kind
         self.since = since
         self.until = until
