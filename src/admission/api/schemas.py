@@ -9,14 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, field_validator
 
 from ..model.base import ID_PATTERN, Date
 
+#: text without control characters (tab and line breaks allowed in long text); PostgreSQL cannot store NUL
+NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 ApiId = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=ID_PATTERN)]
 Person = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$")]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
-Short = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=TEXT_PATTERN)]
+Short = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_CONTROL)]
 Day = Annotated[Date, Field(description="日历日期 YYYY-MM-DD（北京时间）")]
 
 Kind = Literal["task", "responsibility_letter", "certification_request", "office_or_signboard", "assessment"]
@@ -313,6 +316,25 @@ class ApplyBody(Body):
         "{staff, funds, equipment, none_needed, note}；动态调整：township, change (add|remove), "
         "list (basic|cooperative|returned), matter, lead, taken_by, reason, departments"))
     person: Person | None = Field(default=None, description="经办人（也可用 X-Acting-Person 头）")
+
+    @field_validator("request")
+    @classmethod
+    def _storable(cls, value: dict) -> dict:
+        def walk(v, depth: int) -> None:
+            if depth > 8:
+                raise ValueError("申请内容嵌套过深")
+            if isinstance(v, str) and any(ord(ch) < 32 and ch not in "\t\n\r" for ch in v):
+                raise ValueError("申请内容含有控制字符")
+            if isinstance(v, dict):
+                for k, item in v.items():
+                    walk(k, depth + 1)
+                    walk(item, depth + 1)
+            elif isinstance(v, list):
+                for item in v:
+                    walk(item, depth + 1)
+
+        walk(value, 0)
+        return value
 
 
 class StepBody(Body):

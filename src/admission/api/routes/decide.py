@@ -10,8 +10,9 @@ from .. import views
 from ..decisions import answer
 from ..deps import CallerDep, StateDep
 from ...model.base import Date
+from ...model.base import ID_PATTERN
 from ..schemas import (
-    ApiId, DecisionBatchOut, DecisionOut, DecisionRequest, DutiesOut, ExerciseRequest, FindingPage, MatterPage,
+    NO_CONTROL, ApiId, DecisionBatchOut, DecisionOut, DecisionRequest, DutiesOut, ExerciseRequest, FindingPage, MatterPage,
     OwnersOut,
 )
 from . import AUTH, errors, json_response
@@ -19,7 +20,9 @@ from . import AUTH, errors, json_response
 router = APIRouter(prefix="/v1", tags=["decisions 决定与查询"])
 
 DayQuery = Annotated[Date | None, Query(description="日期 YYYY-MM-DD（默认今天，北京时间）")]
-IdQuery = Annotated[str, Query(min_length=1, max_length=80, pattern=r"^[0-9A-Za-z\u4e00-\u9fff_.\-]+$")]
+IdQuery = Annotated[str, Query(min_length=1, max_length=80, pattern=ID_PATTERN)]
+OptId = Annotated[str | None, Query(max_length=80, pattern=ID_PATTERN)]
+OptText = Annotated[str | None, Query(max_length=200, pattern=NO_CONTROL)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000_000)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
@@ -56,9 +59,9 @@ async def owners(matter: IdQuery, unit: IdQuery, caller: CallerDep, state: State
 
 @router.get("/matters", response_model=MatterPage, responses=errors(*AUTH, 422), summary="按文字查找事项")
 async def matters(caller: CallerDep, state: StateDep,
-                  q: Annotated[str | None, Query(max_length=200, description="名称、编码、领域或标签中的文字")] = None,
-                  domain: Annotated[str | None, Query(max_length=200)] = None,
-                  power_type: Annotated[str | None, Query(max_length=40)] = None,
+                  q: Annotated[str | None, Query(max_length=200, pattern=NO_CONTROL, description="名称、编码、领域或标签中的文字")] = None,
+                  domain: OptText = None,
+                  power_type: OptId = None,
                   offset: Offset = 0, limit: Limit = 50):
     return views.search_matters(state.rt, q, domain, power_type, offset, limit)
 
@@ -66,11 +69,11 @@ async def matters(caller: CallerDep, state: StateDep,
 @router.get("/findings", response_model=FindingPage, responses=errors(*AUTH, 422),
             summary="检查发现的问题（交叉、缺位、违规下派、失效），可筛选、分页")
 async def findings(caller: CallerDep, state: StateDep, on: DayQuery = None,
-                   rule: Annotated[str | None, Query(max_length=80, description="规则代码")] = None,
+                   rule: Annotated[str | None, Query(max_length=80, pattern=ID_PATTERN, description="规则代码")] = None,
                    severity: Annotated[Literal["error", "warning", "info"] | None, Query()] = None,
-                   county: Annotated[str | None, Query(max_length=80, description="县级党委政府标识")] = None,
-                   township: Annotated[str | None, Query(max_length=80, description="乡镇(街道)标识")] = None,
-                   subject: Annotated[str | None, Query(max_length=200)] = None,
+                   county: Annotated[str | None, Query(max_length=80, pattern=ID_PATTERN, description="县级党委政府标识")] = None,
+                   township: Annotated[str | None, Query(max_length=80, pattern=ID_PATTERN, description="乡镇(街道)标识")] = None,
+                   subject: OptText = None,
                    offset: Offset = 0, limit: Limit = 50):
     day = on or state.today()
     rt = state.rt

@@ -10,12 +10,12 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from ..deps import AdminDep, StateDep
-from ..schemas import DecisionLogPage, DecisionLogStats
+from ..schemas import NO_CONTROL, DecisionLogPage, DecisionLogStats
 from . import AUTH, errors
 
 router = APIRouter(prefix="/v1/decision-logs", tags=["decision logs 决策日志"])
 
-Text80 = Annotated[str | None, Query(max_length=80)]
+Text80 = Annotated[str | None, Query(max_length=80, pattern=NO_CONTROL)]
 
 
 def _filters(decision_id, path, caller_unit, actor, matter, target, outcome, code, revision) -> dict:
@@ -26,7 +26,7 @@ def _filters(decision_id, path, caller_unit, actor, matter, target, outcome, cod
 @router.get("", response_model=DecisionLogPage, responses=errors(*AUTH, 422),
             summary="查询决策日志（一次请求一条，按序号翻页；actor/matter/target 只筛单个问题）")
 async def query(caller: AdminDep, state: StateDep,
-                after: Annotated[int, Query(ge=0, le=2**62, description="上一页最后一条的 seq")] = 0,
+                after: Annotated[int, Query(ge=0, le=2_147_483_647, description="上一页最后一条的 seq")] = 0,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                 since: Annotated[dt.datetime | None, Query(description="不早于（ISO 8601）")] = None,
                 until: Annotated[dt.datetime | None, Query(description="早于（ISO 8601）")] = None,
@@ -45,7 +45,7 @@ async def query(caller: AdminDep, state: StateDep,
     "description": "JSON Lines：每行一条决策", "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}},
     response_class=StreamingResponse, summary="导出决策日志（JSON Lines）")
 async def export(caller: AdminDep, state: StateDep,
-                 after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+                 after: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0,
                  since: Annotated[dt.datetime | None, Query()] = None,
                  until: Annotated[dt.datetime | None, Query()] = None,
                  matter: Text80 = None, actor: Text80 = None, target: Text80 = None,

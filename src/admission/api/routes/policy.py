@@ -57,7 +57,7 @@ async def reload(caller: AdminDep, state: StateDep):
 @router.get("/changes", response_model=ChangeFeed, responses=errors(*AUTH, 422),
             summary="变化流：准入进入与退出、动态调整、策略重载（按序号）")
 async def changes(caller: CallerDep, state: StateDep,
-                  since: Annotated[int, Query(ge=0, le=2**62, description="上次看到的序号")] = 0,
+                  since: Annotated[int, Query(ge=0, le=2_147_483_647, description="上次看到的序号")] = 0,
                   limit: Annotated[int, Query(ge=1, le=1000)] = 100):
     rows = await run_in_threadpool(state.rt.workflow.changes, since, limit)
     items = [{"seq": r.seq, "kind": r.kind, "application_id": r.application_id, "at": r.at, "payload": r.payload}

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 
 from ...flow.service import NotFound
+from ...model.base import ID_PATTERN
 from ..auth import FLOW_ROLES, Caller, visible
 from ..deps import (
     ActingPersonDep, AdminDep, IdempotencyDep, IfMatchDep, StateDep, WorkflowCaller, the_person,
@@ -29,7 +30,7 @@ AppId = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z_.
 Action = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$",
                              description="流程中的步骤，如 review、send_back、resubmit、approve、escalate、"
                                          "approve_higher、enter、evaluate、exit、reject、withdraw、decide")]
-TownshipId = Annotated[str, Path(min_length=1, max_length=80, pattern=r"^[0-9A-Za-z\u4e00-\u9fff_.\-]+$")]
+TownshipId = Annotated[str, Path(min_length=1, max_length=80, pattern=ID_PATTERN)]
 
 
 def app_out(app) -> dict:
@@ -187,12 +188,12 @@ async def answer_dissent(app_id: AppId, township: TownshipId, body: AnswerBody, 
 @router.get("/applications", response_model=ApplicationPage, responses=errors(*AUTH, 422),
             summary="申请列表（只列出本令牌可见的申请），可筛选、分页")
 async def list_applications(caller: WorkflowCaller, state: StateDep,
-                            state_: Annotated[str | None, Query(alias="state", max_length=80)] = None,
+                            state_: Annotated[str | None, Query(alias="state", max_length=80, pattern=ID_PATTERN)] = None,
                             phase: Annotated[Literal["apply", "review", "approve", "enter", "exit", "closed"] | None,
                                              Query()] = None,
-                            matter: Annotated[str | None, Query(max_length=80)] = None,
-                            flow: Annotated[str | None, Query(max_length=80)] = None,
-                            applicant: Annotated[str | None, Query(max_length=80)] = None,
+                            matter: Annotated[str | None, Query(max_length=80, pattern=ID_PATTERN)] = None,
+                            flow: Annotated[str | None, Query(max_length=80, pattern=ID_PATTERN)] = None,
+                            applicant: Annotated[str | None, Query(max_length=80, pattern=ID_PATTERN)] = None,
                             overdue: Annotated[bool | None, Query()] = None,
                             offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
                             limit: Annotated[int, Query(ge=1, le=1000)] = 50):
