@@ -4,8 +4,9 @@ time; queryable and exportable as JSON Lines.
 
 Like OPA, which logs one entry per query, the log keeps one entry per answered request: the
 request body as received and the response body as sent, so a batch of 1,000 questions is one
-entry of `count` 1,000 (each answer in it has its own `decision_id`, `<batch id>-<n>`).  The
-export writes one line per decision, batches expanded.
+entry of `count` 1,000 (each answer in it has its own `decision_id`, `<batch id>-<n>`).  Bodies
+over 4 KiB are stored zlib-compressed (by the flusher, off the request path).  The export
+writes one line per decision, batches expanded.
 
 Durability rule (`ADMISSION_DECISION_LOG`):
 
@@ -36,6 +37,7 @@ import random
 import secrets
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Iterator
 
@@ -273,7 +275,7 @@ def public(r) -> dict:
     return {
         "seq": r["seq"], "decision_id": r["decision_id"], "path": r["path"], "timestamp": at.isoformat(),
         "caller": {"token_id": r["token_id"], "unit": r["caller_unit"], "role": r["caller_role"]},
-        "count": r["count"], "input": orjson.loads(r["input"]), "result": orjson.loads(r["result"]),
+        "count": r["count"], "input": unpack(r["input"]), "result": unpack(r["result"]),
         "revision": r["revision"], "admission_seq": r["admission_seq"],
     }
 
@@ -296,11 +298,24 @@ def expand(entry: dict) -> Iterator[dict]:
                "result": res}
 
 
+COMPRESS_OVER = 4096
+
+
+def pack(body: bytes) -> bytes:
+    """JSON as stored: as is, or zlib-compressed over 4 KiB (a batch's answers shrink ~10×)."""
+    return zlib.compress(body, 1) if len(body) > COMPRESS_OVER else body
+
+
+def unpack(stored) -> object:
+    data = bytes(stored)
+    return orjson.loads(zlib.decompress(data) if data[:1] == b"x" else data)
+
+
 def _row(e: Entry, sqlite: bool) -> tuple:
     at = dt.datetime.fromtimestamp(e[1], dt.timezone.utc)
     if sqlite:  # SQLAlchemy's storage format for SQLite DATETIME (UTC)
         at = at.strftime("%Y-%m-%d %H:%M:%S.%f")
-    return (e[0], at, *e[2:14], e[14].decode(), e[15].decode())
+    return (e[0], at, *e[2:14], pack(e[14]), pack(e[15]))
 
 
 def export_from_db(engine: Engine, *, after: int = 0, since: dt.datetime | None = None,

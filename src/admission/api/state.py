@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import logging
 from contextlib import asynccontextmanager
 from zoneinfo import ZoneInfo
@@ -28,7 +29,7 @@ from ..decide import Decider
 from ..flow.runtime import Runtime, open_runtime
 from ..flow.service import WorkflowError
 from ..loader import LoadOptions, validate_tree
-from ..store.db import make_engine, migrate
+from ..store.db import database_url, make_engine, migrate
 from ..store.tables import Change
 from .auth import Caller, TokenCache, lookup, token_hash
 from .decisionlog import DecisionLogger
@@ -101,6 +102,7 @@ class AppState:
         self._reload_lock = asyncio.Lock()
         self._poller: asyncio.Task | None = None
         self._findings_cache: dict = {}
+        self._lookups: dict[str, asyncio.Future] = {}
 
     # ------------------------------------------------------------------ life
     @classmethod
@@ -108,11 +110,12 @@ class AppState:
         """Load and validate the policy, open the store (migrating it) — in the worker."""
         policy = load_valid(settings)
         runtime = open_runtime(policy, settings.database_url)
-        engine = make_engine(settings.database_url)
+        engine = api_engine(settings.database_url)
         migrate(engine)
         return cls(settings, runtime, engine)
 
     async def start(self) -> None:
+        _freeze()
         self.log.start()
         self._poller = asyncio.create_task(self._poll())
 
@@ -139,7 +142,11 @@ class AppState:
         hit, caller = self.tokens.get(digest)
         if hit:
             return caller
-        caller = await run_in_threadpool(lookup, self.engine, digest)
+        pending = self._lookups.get(digest)
+        if pending is None:  # one lookup per token at a time, however many requests wait for it
+            pending = self._lookups[digest] = asyncio.ensure_future(run_in_threadpool(lookup, self.engine, digest))
+            pending.add_done_callback(lambda _f: self._lookups.pop(digest, None))
+        caller = await asyncio.shield(pending)
         self.tokens.put(digest, caller)
         return caller
 
@@ -193,6 +200,8 @@ class AppState:
         self._findings_cache.clear()
         if old.workflow.db is not new.workflow.db:
             old.workflow.db.dispose()  # connections still checked out close when returned
+        del old
+        _freeze()
 
     async def _reload_from_disk(self) -> bool:
         """Another worker reloaded: load the directory too, if it is valid and new here."""
@@ -241,6 +250,43 @@ class AppState:
             c.execute(insert(_CHANGE).values(kind="policy-reloaded", application_id=None,
                                              at=dt.datetime.now(dt.timezone.utc),
                                              payload={"revision": revision, "previous_revision": previous}))
+
+
+def api_engine(url: str | None):
+    """The API's own pool.  On SQLite its transactions begin DEFERRED, so token lookups and
+    change polling read beside a writer (WAL) instead of queueing behind it for the write lock
+    that the workflow's BEGIN IMMEDIATE takes; its writes (log flushes, idempotency records)
+    start with the write, so they wait their turn.  PostgreSQL: the same engine as the store."""
+    url = database_url(url)
+    if not url.startswith("sqlite"):
+        return make_engine(url)
+    from sqlalchemy import event
+    from sqlmodel import create_engine
+
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def _freeze() -> None:
+    """Keep the (large, long-lived) policy and index out of the garbage collector's full passes,
+    which otherwise stall the event loop for tens of milliseconds now and then."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def load_valid(settings: ApiSettings):

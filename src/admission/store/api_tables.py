@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 from .tables import utcnow
@@ -66,8 +66,10 @@ class DecisionLog(SQLModel, table=True):
     code: str = Field(max_length=60)  # the first reason's code; "batch" for a batch
     revision: str = Field(max_length=64)
     admission_seq: int
-    input: str = Field(sa_column=Column(Text, nullable=False))  # the request body as received (JSON)
-    result: str = Field(sa_column=Column(Text, nullable=False))  # the response body as sent (JSON)
+    # the request body as received and the response body as sent: JSON, or zlib-compressed JSON
+    # when larger than 4 KiB (the first byte tells: "{" or "x")
+    input: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    result: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class DecisionLogWorker(SQLModel, table=True):

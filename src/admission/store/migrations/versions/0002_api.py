@@ -54,8 +54,8 @@ def upgrade() -> None:
         sa.Column("code", sa.String(60), nullable=False),
         sa.Column("revision", sa.String(64), nullable=False),
         sa.Column("admission_seq", sa.Integer, nullable=False),
-        sa.Column("input", sa.Text, nullable=False),
-        sa.Column("result", sa.Text, nullable=False),
+        sa.Column("input", sa.LargeBinary, nullable=False),  # JSON, or zlib-compressed JSON over 4 KiB
+        sa.Column("result", sa.LargeBinary, nullable=False),
     )
     op.create_table(
         "decision_log_worker",

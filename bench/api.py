@@ -1,0 +1,303 @@
+"""The compliance API under load, on loopback, with `admission serve --workers 2` (auth and the
+decision log on at their defaults: bearer token, buffered log, sampling 1.0), driven from
+outside the server's processes:
+
+1. maximum single-decision throughput, closed loop: wrk, 32 connections;
+2. latency at a fixed 1,500 requests/s, open loop: wrk cannot hold a fixed rate (wrk2 is not in
+   Debian), so a small asyncio client in its own process sends on a fixed schedule over
+   keep-alive connections and measures each latency from the *intended* send time (no
+   coordinated omission);
+3. batch throughput: wrk posting batches of 1,000 questions, 4 connections;
+4. the cost of the decision log: 1 and 3 again with `ADMISSION_DECISION_LOG=off`.
+
+Questions are a realistic mix from the bundled policy (half asked about matters on the target's
+lists, half anything), all with valid ids.  The load tool shares the 2 cores with the server.
+
+    .venv/bin/python bench/api.py [--policies policies] [--db URL] [--seconds 10] [--rate 1500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+ADMISSION = str(Path(sys.executable).with_name("admission"))
+ON = "2026-11-23"
+
+
+# --------------------------------------------------------------------------- questions
+def questions(policies: Path, n: int, seed: int = 5) -> list[dict]:
+    from admission.decide import Decider
+    from admission.index import build_index
+    from admission.loader import LoadOptions, load_policy
+    from admission.model.enums import UnitKind
+
+    index = build_index(load_policy(policies, LoadOptions(workers=1)))
+    decider = Decider(index)
+    rng = random.Random(seed)
+    units = index.units
+    places = [u for u, i in units.items() if i.kind in (UnitKind.township, UnitKind.village)]
+    actors = [u for u, i in units.items() if i.kind in (UnitKind.department, UnitKind.government)]
+    listed = sorted({key for key, entries in index.entries.items() if entries})
+    out = []
+    day = __import__("datetime").date.fromisoformat(ON)
+    while len(out) < n:
+        if rng.random() < 0.5 and listed:
+            # a dispatch system asking about a matter on the target's lists, usually with standing
+            target, matter = rng.choice(listed)
+            county = units[target].county
+            local = [a for a in actors if units[a].county == county] or actors
+            tries = [rng.choice(local) for _ in range(12)]
+            actor = next((a for a in tries if decider.decide(a, matter, target, day).allowed), tries[0])
+        else:
+            actor, matter, target = rng.choice(actors), rng.choice(list(index.policy.matters)), rng.choice(places)
+        if decider.decide(actor, matter, target, day).outcome.value == "error":
+            continue
+        out.append({"actor": actor, "matter": matter, "target": target, "on": ON})
+    return out
+
+
+# --------------------------------------------------------------------------- the server
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, policies: Path, db: str, workers: int, env: dict):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [ADMISSION, "serve", "--policies", str(policies), "--db", db, "--port", str(self.port),
+             "--workers", str(workers)], env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE)
+        import httpx
+
+        end = time.monotonic() + 60
+        while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"server exited: {self.proc.stderr.read().decode(errors='replace')}")
+            try:
+                if httpx.get(f"{self.base}/v1/ready", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise SystemExit("server did not become ready")
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+# --------------------------------------------------------------------------- wrk
+LUA = """
+local bodies = {}
+for line in io.lines("%(bodies)s") do bodies[#bodies + 1] = line end
+local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %(token)s"}
+local i = 0
+request = function()
+  i = i %% #bodies + 1
+  return wrk.format("POST", "%(path)s", headers, bodies[i])
+end
+"""
+
+
+def _seconds(text: str) -> float:
+    m = re.match(r"([\d.]+)(us|ms|s|m)", text)
+    value, unit = float(m.group(1)), m.group(2)
+    return value * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
+
+
+def wrk(base: str, token: str, bodies: list[bytes], seconds: int, connections: int, work: Path,
+        path: str = "/v1/decisions") -> dict:
+    body_file = work / f"bodies-{len(bodies)}-{len(bodies[0])}.txt"
+    body_file.write_bytes(b"\n".join(bodies) + b"\n")
+    script = work / "post.lua"
+    script.write_text(LUA % {"bodies": body_file, "token": token, "path": path}, encoding="utf-8")
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
+                          base + path], capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    lat = {p: _seconds(v) for p, v in re.findall(r"^\s+(50|90|99)%\s+(\S+)", out, re.M)}
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {"rate": rate, "p50_ms": lat.get("50", 0) * 1e3, "p99_ms": lat.get("99", 0) * 1e3,
+            "non_2xx": int(bad.group(1)) if bad else 0, "socket_errors": errors.group(1) if errors else ""}
+
+
+# --------------------------------------------------------------------------- the open-loop client
+async def _open_loop(host: str, port: int, token: str, bodies: list[bytes], rate: float, seconds: float,
+                     connections: int) -> dict:
+    loop = asyncio.get_running_loop()
+    idle: asyncio.Queue = asyncio.Queue()
+    opened = 0
+
+    async def connect():
+        nonlocal opened
+        opened += 1
+        return await asyncio.open_connection(host, port)
+
+    for _ in range(connections):
+        idle.put_nowait(await connect())
+    head = (f"POST /v1/decisions HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\n").encode()
+    latencies: list[float] = []
+    errors = 0
+
+    async def one(intended: float, body: bytes) -> None:
+        nonlocal errors
+        conn = idle.get_nowait() if not idle.empty() else await connect()
+        reader, writer = conn
+        try:
+            writer.write(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            status_line = await reader.readline()
+            length = 0
+            while True:
+                line = await reader.readline()
+                if line in (b"\r\n", b""):
+                    break
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            await reader.readexactly(length)
+            latencies.append(loop.time() - intended)
+            if b" 200 " not in status_line:
+                errors += 1
+            idle.put_nowait(conn)
+        except (OSError, asyncio.IncompleteReadError):
+            errors += 1
+            writer.close()
+
+    total = int(rate * seconds)
+    start = loop.time() + 0.2
+    tasks = []
+    for i in range(total):
+        intended = start + i / rate
+        delay = intended - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.ensure_future(one(intended, bodies[i % len(bodies)])))
+    await asyncio.gather(*tasks)
+    elapsed = loop.time() - start
+    latencies.sort()
+
+    def pct(p):
+        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1e3 if latencies else 0.0
+
+    return {"sent": total, "answered": len(latencies), "errors": errors, "achieved": len(latencies) / elapsed,
+            "p50_ms": pct(50), "p90_ms": pct(90), "p99_ms": pct(99), "max_ms": latencies[-1] * 1e3 if latencies else 0,
+            "connections_opened": opened}
+
+
+def open_loop_main(argv: list[str]) -> None:
+    host, port, token, body_file, rate, seconds, connections = argv
+    bodies = Path(body_file).read_bytes().splitlines()
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    result = asyncio.run(_open_loop(host, int(port), token, bodies, float(rate), float(seconds), int(connections)))
+    print(json.dumps(result))
+
+
+def open_loop(server: Server, token: str, bodies: list[bytes], rate: float, seconds: float, work: Path) -> dict:
+    body_file = work / "open-loop-bodies.txt"
+    body_file.write_bytes(b"\n".join(bodies))
+    out = subprocess.run([sys.executable, __file__, "--open-loop", "127.0.0.1", str(server.port), token,
+                          str(body_file), str(rate), str(seconds), "64"], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+# --------------------------------------------------------------------------- main
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--policies", type=Path, default=ROOT / "policies")
+    ap.add_argument("--db", default=None, help="database URL (default: a fresh SQLite file)")
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--rate", type=float, default=1500)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--batch", type=int, default=1000)
+    args = ap.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install -y wrk (scripts/setup installs it)")
+    work = Path(tempfile.mkdtemp(prefix="admission-bench-api-"))
+    db = args.db or f"sqlite:///{work / 'api.db'}"
+    from admission.api.auth import create_token
+    from admission.store.db import make_engine, migrate
+
+    engine = make_engine(db)
+    migrate(engine)
+    token = create_token(engine, unit="bench", role="reader", name="bench/api.py")[1]
+    engine.dispose()
+    qs = questions(args.policies, 4000)
+    singles = [json.dumps(q, ensure_ascii=False, separators=(",", ":")).encode() for q in qs]
+    batches = [json.dumps({"questions": qs[i:i + args.batch] if i + args.batch <= len(qs) else
+                           (qs + qs)[i:i + args.batch]}, ensure_ascii=False, separators=(",", ":")).encode()
+               for i in range(0, len(qs), args.batch)]
+    print(f"API bench: {os.cpu_count()} cores, {args.workers} workers, {db.split(':')[0]}, "
+          f"{len(singles)} distinct questions, batches of {args.batch} ({len(batches[0]) / 1024:.0f} KiB)")
+    results = {}
+    for label, env in (("log on (buffered, default)", {}), ("log off", {"ADMISSION_DECISION_LOG": "off"})):
+        server = Server(args.policies, db, args.workers, env)
+        try:
+            wrk(server.base, token, singles, 2, 16, work)  # warm up both workers
+            single = wrk(server.base, token, singles, args.seconds, 32, work)
+            fixed = open_loop(server, token, singles, args.rate, args.seconds, work) if not env else None
+            batch = wrk(server.base, token, batches, args.seconds, 4, work)
+            import httpx
+
+            stats = None
+            if not env:
+                admin = None
+                engine = make_engine(db)
+                admin = create_token(engine, unit="bench", role="admin")[1]
+                engine.dispose()
+                stats = httpx.get(f"{server.base}/v1/decision-logs/stats",
+                                  headers={"Authorization": f"Bearer {admin}"}, timeout=30).json()["totals"]
+        finally:
+            server.stop()
+        results[label] = {"single": single, "fixed": fixed, "batch": batch, "log": stats}
+        print(f"\n[{label}]")
+        print(f"  single, closed loop (wrk, 32 conns): {single['rate']:8.0f} decisions/s   "
+              f"p50 {single['p50_ms']:.2f} ms  p99 {single['p99_ms']:.2f} ms  non-2xx {single['non_2xx']}")
+        if fixed:
+            print(f"  single, open loop at {args.rate:.0f}/s:       achieved {fixed['achieved']:7.0f}/s   "
+                  f"p50 {fixed['p50_ms']:.2f} ms  p90 {fixed['p90_ms']:.2f} ms  p99 {fixed['p99_ms']:.2f} ms  "
+                  f"max {fixed['max_ms']:.1f} ms  errors {fixed['errors']}")
+        print(f"  batches of {args.batch} (wrk, 4 conns):     {batch['rate'] * args.batch:8.0f} decisions/s   "
+              f"({batch['rate']:.1f} requests/s, p50 {batch['p50_ms']:.1f} ms, p99 {batch['p99_ms']:.1f} ms)  "
+              f"non-2xx {batch['non_2xx']}")
+        if stats:
+            print(f"  decision log: written {stats['written']} entries, dropped {stats['dropped']}, "
+                  f"failed flushes {stats['failed_flushes']}")
+    on, off = results["log on (buffered, default)"], results["log off"]
+    print("\ncost of the decision log: single "
+          f"{(1 - on['single']['rate'] / off['single']['rate']) * 100:+.0f}% throughput, batches "
+          f"{(1 - on['batch']['rate'] / off['batch']['rate']) * 100:+.0f}% throughput")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--open-loop":
+        open_loop_main(sys.argv[2:])
+    else:
+        main()
