@@ -70,9 +70,9 @@ def _openapi(app: FastAPI) -> dict:
         components.pop(name, None)
     ref = {"$ref": "#/components/schemas/Problem"}
     for ops in schema.get("paths", {}).values():
-        for op in ops.values():
+        for method, op in ops.items():
             responses = op.setdefault("responses", {})
-            if op.get("requestBody"):
+            if op.get("requestBody") or method == "post":
                 responses.setdefault("413", {})
                 responses.setdefault("415", {})
             if op.get("security"):

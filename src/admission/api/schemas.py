@@ -38,6 +38,9 @@ class Out(BaseModel):
 class Question(Body):
     """部门 actor 可否在 on 日把事项 matter 交给乡镇或村 target？"""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"actor": "11370402MB1978799X", "matter": "JJ-QT-017", "target": "370402101", "on": "2026-11-23"}]})
+
     actor: ApiId = Field(description="下派单位（部门，或归属部门的派出机构、专班）")
     matter: ApiId = Field(description="事项编码")
     target: ApiId = Field(description="接收单位（乡镇(街道)或村(社区)）")
@@ -63,6 +66,8 @@ class QuestionBatch(Body):
 
 class ExerciseQuestion(Body):
     """单位 unit 可否在 on 日行使职权 matter？"""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"unit": "370402101", "matter": "JJ-QT-017"}]})
 
     unit: ApiId = Field(description="行使单位")
     matter: ApiId = Field(description="职权事项")

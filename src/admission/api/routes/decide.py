@@ -41,7 +41,7 @@ async def decisions(body: Annotated[DecisionRequest, Body()], request: Request, 
              summary="可否行使：单位可否在某日行使某项职权 — one question or a batch")
 async def exercise_checks(body: Annotated[ExerciseRequest, Body()], request: Request, caller: CallerDep,
                           state: StateDep):
-    """Served by `DecisionFastPath` (see `admission.api.decisions`); this route documents it."""
+    # served by `DecisionFastPath` (admission.api.decisions); this route is what OpenAPI describes
     return json_response(await answer(state, body, await request.body(), caller, "exercise-checks"))
 
 
