@@ -50,9 +50,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.add_middleware(DecisionFastPath)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # outermost: limits apply to both
     problems.install(app)
-    from .routes import decide, logs, policy, workflow
+    from .routes import decide, graphs, logs, policy, workflow
 
-    for module in (decide, workflow, policy, logs):
+    for module in (decide, workflow, policy, logs, graphs):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)
     return app

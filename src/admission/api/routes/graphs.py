@@ -1,0 +1,106 @@
+"""Graph renderings (SVG) and the reviewers' page.
+
+Browsers cannot send bearer tokens on links, so these read-only routes also accept the token
+from an HttpOnly cookie that `GET /review?token=…` sets once (then redirects to drop it from the
+address bar).  Everything else in `/v1` takes bearer tokens only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from ..problems import ApiProblem
+
+router = APIRouter(tags=["graphs 图"])
+COOKIE = "admission_token"
+SVG = "image/svg+xml"
+
+
+async def _caller(request: Request):
+    header = request.headers.get("authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get(COOKIE)
+    if not token:
+        raise ApiProblem(401, "unauthenticated", "缺少令牌：请带 Bearer 令牌，或先打开 /review?token=…",
+                         headers={"WWW-Authenticate": "Bearer"})
+    caller = await request.app.state.admission.authenticate(token)
+    if caller is None:
+        raise ApiProblem(401, "bad-token", "令牌无效或已撤销", headers={"WWW-Authenticate": "Bearer"})
+    return caller
+
+
+def _render(state, view: str, ident: str, on: dt.date, expanded: bool) -> bytes:
+    from ...checks import run_checks
+    from ...render import output
+    from ...render.county import county_view
+    from ...render.department import department_view
+    from ...render.flow import flow_view
+    from ...render.matter import matter_view
+    from ...render.unit import unit_view
+    from ...model.enums import UnitKind
+
+    rt = state.rt
+    policy, index = rt.policy, rt.index
+    if view == "flow":
+        if ident not in policy.flows:
+            raise ApiProblem(404, "not-found", f"流程 {ident} 不存在")
+        return output.render_bytes(flow_view(policy, ident), "svg")
+    kinds = {"unit": (UnitKind.township,), "county": (UnitKind.government,),
+             "department": (UnitKind.department,)}
+    if view == "matter":
+        if ident not in policy.matters:
+            raise ApiProblem(404, "not-found", f"事项 {ident} 不存在")
+    elif ident not in policy.units or policy.units[ident].kind not in kinds[view]:
+        raise ApiProblem(404, "not-found", f"单位 {ident} 不存在或不能画成 {view} 图")
+    findings = run_checks(policy, on, index)
+    unit_href = lambda uid: f"/v1/graphs/unit/{uid}?on={on}"  # noqa: E731
+    if view == "unit":
+        g = unit_view(policy, index, ident, on=on, findings=findings, expanded=expanded)
+    elif view == "county":
+        g = county_view(policy, index, ident, on=on, findings=findings, unit_href=unit_href)
+    elif view == "department":
+        g = department_view(policy, index, ident, on=on, findings=findings, unit_href=unit_href)
+    else:
+        g = matter_view(policy, index, ident, on=on, findings=findings, unit_href=unit_href)
+    return output.render_bytes(g, "svg")
+
+
+@router.get("/v1/graphs/{view}/{ident}", response_class=Response, summary="责任图（SVG） responsibility graph",
+            responses={200: {"content": {SVG: {}}}, 404: {}})
+async def graph(request: Request, view: Literal["unit", "department", "matter", "county", "flow"],
+                ident: Annotated[str, Path(max_length=80, pattern=r"^[0-9A-Za-z\u4e00-\u9fff_.\-]+$")],
+                on: dt.date | None = None, expanded: bool = False) -> Response:
+    await _caller(request)
+    state = request.app.state.admission
+    day = on or state.today()
+    data = await run_in_threadpool(_render, state, view, ident, day, expanded)
+    return Response(data, media_type=SVG)
+
+
+@router.get("/review", response_class=HTMLResponse, summary="审查页面 review page", include_in_schema=False)
+async def review(request: Request, token: str | None = None, on: dt.date | None = None) -> Response:
+    if token:
+        response = RedirectResponse("/review" + (f"?on={on}" if on else ""), status_code=303)
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
+        return response
+    await _caller(request)
+    state = request.app.state.admission
+    day = on or state.today()
+
+    def build() -> str:
+        from ...checks import run_checks
+        from ...review import review_page
+
+        rt = state.rt
+        findings = run_checks(rt.policy, day, rt.index)
+        apps, _ = rt.workflow.list(limit=500)
+        flow_states = {fid: {s.id: (s.name, s.phase.value) for s in f.states} for fid, f in rt.policy.flows.items()}
+        return review_page(policy=rt.policy, index=rt.index, findings=findings, applications=apps, on=day,
+                           flow_states=flow_states,
+                           graph_url=lambda view, ident: f"/v1/graphs/{view}/{ident}?on={day}")
+
+    return HTMLResponse(await run_in_threadpool(build))
