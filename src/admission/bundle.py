@@ -80,11 +80,18 @@ NOCOUNTY = "~"  # the shard of townships and villages that belong to no county
 SECTIONS: tuple[str, ...] = tuple(f for f in PolicyFile.model_fields if f not in ("version", "title"))
 COMMON_SECTIONS = frozenset({"bases", "matters", "flows", "calendars"})
 PLACE_KINDS = (UnitKind.township, UnitKind.village)
-SEQ_SHIFT = 32  # a record's global position: file index << 32 | position in its section
+# A record's global position is (its file's order key, its position in the section).  The order
+# key sorts files as `policy_files` walks them (a folder's files before its sub-folders, names
+# sorted) and depends on the file's own path only, so adding a file moves no other record.
+
+
+def order_key(root: Path, path: Path) -> tuple:
+    parts = path.relative_to(root).parts if path != root else (path.name,)
+    return tuple((1, sys.intern(p)) for p in parts[:-1]) + ((0, sys.intern(parts[-1])),)
 
 #: Bumped when the build's caches or blobs change shape (with the package version and the
 #: loader's code fingerprint it keys every build cache).
-BUILD_VERSION = b"bundle-1"
+BUILD_VERSION = b"bundle-2"
 
 
 # =========================================================================== encoding
@@ -453,7 +460,7 @@ def _pass2(job: tuple) -> dict:
     """Pass 2, one file (in a pool worker): its reference diagnostics against the global ids
     (cached by the file and those ids) and, when the build can go on, its routing (cached by
     the file and the routing facts it depends on)."""
-    file_idx, display, key, refs_key, route_key = job
+    okey, display, key, refs_key, route_key = job
     store: BundleStore = _G["store"]
     pf = None
     found = store.cache_get("cache/refs", refs_key)
@@ -468,13 +475,13 @@ def _pass2(job: tuple) -> dict:
         if route is None or not all(store.has(h) for h in route["chunks"].values()):
             if pf is None:
                 pf = _load_parsed(_G["parse_cache"], key, display)
-            route = route_policy_file(pf, file_idx, _G["routing"], store)
+            route = route_policy_file(pf, okey, _G["routing"], store)
             store.cache_put("cache/routes", route_key, route)
             fresh = True
     return {"refs": found, "route": route, "fresh": fresh}
 
 
-def route_policy_file(pf: PolicyFile, file_idx: int, routing: _Routing, store: BundleStore) -> dict:
+def route_policy_file(pf: PolicyFile, okey: tuple, routing: _Routing, store: BundleStore) -> dict:
     home = routing.home
     buckets: dict[str, dict[str, list]] = {}
     own: dict[str, dict[str, list]] = {}
@@ -486,10 +493,9 @@ def route_policy_file(pf: PolicyFile, file_idx: int, routing: _Routing, store: B
             own.setdefault(target, {}).setdefault(owned, []).append(
                 rec.id)
 
-    base = file_idx << SEQ_SHIFT
     for section in SECTIONS:
         for pos, rec in enumerate(getattr(pf, section)):
-            seq = base | pos
+            seq = (okey, pos)
             targets: list[str]
             owned_kind: dict[str, str] = {}
             if section in COMMON_SECTIONS:
@@ -586,6 +592,7 @@ def build_bundle(root: str | Path, store: str | Path | BundleStore, options: Loa
     paths = policy_files(root)
     displays = [_display(p) for p in paths]
     by_display = dict(zip(displays, paths))
+    okeys = [order_key(root, p) for p in paths]
     workers = options.workers or os.cpu_count() or 1
     total_bytes = sum(p.stat().st_size for p in paths if p.exists())
     use_pool = workers > 1 and len(paths) > 1 and total_bytes >= options.parallel_min_bytes
@@ -649,7 +656,7 @@ def build_bundle(root: str | Path, store: str | Path | BundleStore, options: Loa
         if routing is not None:
             ctx = routing.context([*s["refs"], *(u.id for u in s["units"])])
             route_key = _hash_text("route", s["key"], ctx, BUILD_VERSION.decode(), __version__)
-        jobs2.append((i, display, s["key"], refs_key, route_key))
+        jobs2.append((okeys[i], display, s["key"], refs_key, route_key))
     _G.update(store=store, parse_cache=parse_cache, index=index, partial=partial, routing=routing,
               raws=_LazyRaws(by_display), limits=limits)
     try:
@@ -670,7 +677,7 @@ def build_bundle(root: str | Path, store: str | Path | BundleStore, options: Loa
     templates_at: dict[tuple[str, str], tuple[int, str | None]] = {}
     for i, s in enumerate(summaries):
         for pos, u in enumerate(s["units"]):
-            useq.setdefault(u.id, (i << SEQ_SHIFT) | pos)
+            useq.setdefault(u.id, (okeys[i], pos))
         for h in s["holders"]:
             holders_at.setdefault(h, []).append(i)
         for section in ("township_templates", "village_templates"):
@@ -684,7 +691,7 @@ def build_bundle(root: str | Path, store: str | Path | BundleStore, options: Loa
         for target, h in r["chunks"].items():
             chunk_lists.setdefault(target, []).append(h)
     pending = sorted({d for r in routes for d in r["demands"]})
-    copies = _fulfil(pending, routing, useq, holders_at, templates_at, summaries, displays, parse_cache)
+    copies = _fulfil(pending, routing, useq, holders_at, templates_at, summaries, displays, okeys, parse_cache)
     for target, sections in sorted(copies.items()):
         h, data = encode({"sections": sections, "own": {}})
         store.put(h, data)
@@ -696,13 +703,13 @@ def build_bundle(root: str | Path, store: str | Path | BundleStore, options: Loa
     except KeyError:
         previous = None
     common_chunks = chunk_lists.pop(COMMON, [])
-    common_sig = _hash_text("common", str(root), *common_chunks, *displays)
+    common_sig = _hash_text("common", *common_chunks)
     if previous and previous.get("common", {}).get("signature") == common_sig and store.has(previous["common"]["hash"]):
         common_hash = previous["common"]["hash"]
         common_bytes = previous["common"]["bytes"]
     else:
         merged = _merge_chunks([decode(store.get(h), h) for h in common_chunks])
-        common_hash, data = encode({"sections": merged, "files": list(displays), "root": str(root)})
+        common_hash, data = encode({"sections": merged})
         store.put(common_hash, data)
         common_bytes = len(data)
     shard_keys = sorted({h for h in routing.home.values() if h != COMMON} | {NOCOUNTY})
@@ -724,6 +731,8 @@ def build_bundle(root: str | Path, store: str | Path | BundleStore, options: Loa
         shards[key] = {"hash": _hash_text("shard", *chunks), "chunks": chunks,
                        "bytes": sum(_blob_size(store, h) for h in chunks),
                        "name": names.get(key, "（无县）" if key == NOCOUNTY else key), **counts[key]}
+    files_hash, files_data = encode(list(displays))
+    store.put(files_hash, files_data)
     directory = {uid: key for uid, key in routing.home.items()}
     dir_hash, data = encode(directory)
     store.put(dir_hash, data)
@@ -734,6 +743,7 @@ def build_bundle(root: str | Path, store: str | Path | BundleStore, options: Loa
         "root": str(root), "files": len(paths), "bytes": total_bytes,
         "common": {"hash": common_hash, "bytes": common_bytes, "chunks": common_chunks, "signature": common_sig},
         "directory": {"hash": dir_hash, "bytes": len(data), "units": len(directory)},
+        "file_list": {"hash": files_hash, "bytes": len(files_data)},
         "shards": shards,
         "counts": {"units": len(units), "matters": len(index["matters"]), "bases": len(index["bases"]),
                    "township_lists": len(index["township_lists"]), "village_lists": len(index["village_lists"]),
@@ -795,7 +805,7 @@ def _load_parsed(parse_cache: Path, key: str, display: str) -> PolicyFile:
     return decode_parse(blob)[0]
 
 
-def _fulfil(pending, routing: _Routing, useq, holders_at, templates_at, summaries, displays, parse_cache
+def _fulfil(pending, routing: _Routing, useq, holders_at, templates_at, summaries, displays, okeys, parse_cache
             ) -> dict[str, dict[str, list]]:
     """Copies of records other shards' rules read, until no copy needs another."""
     home = routing.home
@@ -828,7 +838,7 @@ def _fulfil(pending, routing: _Routing, useq, holders_at, templates_at, summarie
             for i in holders_at.get(ident, ()):
                 for pos, pl in enumerate(pf_of(i).power_lists):
                     if pl.holder == ident:
-                        new.append(("power_lists", (i << SEQ_SHIFT) | pos, pl))
+                        new.append(("power_lists", (okeys[i], pos), pl))
         else:  # a template
             where = templates_at.get((kind, ident))
             if where is None:
@@ -838,7 +848,7 @@ def _fulfil(pending, routing: _Routing, useq, holders_at, templates_at, summarie
                 continue
             for pos, tpl in enumerate(getattr(pf_of(i), kind)):
                 if tpl.id == ident:
-                    new.append((kind, (i << SEQ_SHIFT) | pos, tpl))
+                    new.append((kind, (okeys[i], pos), tpl))
                     break
         more: set = set()
         for section, seq, rec in new:
@@ -934,8 +944,9 @@ class Bundle:
                 rows = sections.get(section, [])
                 attr = ID_SECTIONS.get(section)
                 shared[section] = {getattr(r, attr): r for _, r in rows} if attr else tuple(r for _, r in rows)
-            self._common = {"rows": sections, "dicts": shared, "files": tuple(payload["files"]),
-                            "root": payload["root"]}
+            files = self.manifest.get("file_list")
+            self._common = {"rows": sections, "dicts": shared, "root": self.manifest["root"],
+                            "files": tuple(self.blob(files["hash"])) if files else ()}
         return self._common
 
     def shard_policy(self, key: str) -> tuple[Policy, Owner]:
@@ -1019,7 +1030,7 @@ def publish(store: str | Path | BundleStore, url: str, revision: str | None = No
 
 def blob_hashes(manifest: dict) -> list[str]:
     """Every blob a revision needs."""
-    out = [manifest["common"]["hash"], manifest["directory"]["hash"]]
+    out = [manifest["common"]["hash"], manifest["directory"]["hash"], manifest["file_list"]["hash"]]
     for s in manifest["shards"].values():
         out.extend(s["chunks"])
     return list(dict.fromkeys(out))

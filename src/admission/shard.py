@@ -290,6 +290,7 @@ class ShardedDecider:
         self.workflow_admissions: dict[str, object] = {}
         self.admission_seq = 0
         self.loads = 0  # shard indexes built so far (cold questions)
+        self._infos: dict[str, object] = {}  # units of shards not loaded, for cross-county actors
 
     @property
     def revision(self) -> str:
@@ -338,14 +339,34 @@ class ShardedDecider:
         units = d.units
         if uid in units or uid not in self.directory:
             return
-        other = self.decider(self.shard_of(uid))
-        info = other.units.get(uid)
+        info = self._foreign_info(uid)
         if info is None:
             return
         units[uid] = info
         att = info.attributed
-        if att not in units and att in other.units:
-            units[att] = other.units[att]
+        if att not in units:
+            other = self._foreign_info(att)
+            if other is not None:
+                units[att] = other
+
+    def _foreign_info(self, uid: str):
+        """The resolved facts of a unit, from its own shard (its index if loaded; otherwise the
+        shard's units alone are resolved, without building an index)."""
+        info = self._infos.get(uid)
+        if info is not None:
+            return info
+        key = self.shard_of(uid)
+        d = self._deciders.get(key)
+        if d is not None:
+            return d.units.get(uid)
+        from .index import resolve_units
+
+        policy, _owner = self.bundle.shard_policy(key)
+        infos = resolve_units(policy)
+        if len(self._infos) > 200_000:
+            self._infos.clear()
+        self._infos.update(infos)
+        return infos.get(uid)
 
     def unknown(self, actor, matter, target) -> list[str]:
         missing = []
