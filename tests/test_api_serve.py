@@ -82,6 +82,9 @@ def test_two_workers_serve_one_consistent_api(tmp_path, db):
                              "--workers", "2"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         wait_ready(base, proc)
+        second = subprocess.run([ADMISSION, "serve", "--policies", str(root), "--db", url, "--port", str(port),
+                                 "--workers", "2"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+        assert second.returncode == 1 and "Address already in use" in second.stderr  # never shares the port
         revision = each_worker(base, "/v1/ready", lambda b: True)
         assert len({b["revision"] for b in revision.values()}) == 1
 

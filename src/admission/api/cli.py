@@ -50,26 +50,16 @@ def serve_cmd(
     except Exception as exc:  # a bad ADMISSION_* variable
         typer.echo(f"配置有误 bad settings: {exc}", err=True)
         raise typer.Exit(2) from None
-    import uvicorn
+    from .server import serve
 
-    kw = {}
-    try:
-        import uvloop  # noqa: F401
-
-        kw["loop"] = "uvloop"
-    except ImportError:
-        pass
-    try:
-        import httptools  # noqa: F401
-
-        kw["http"] = "httptools"
-    except ImportError:
-        pass
     typer.echo(f"admission API: http://{host}:{port}/v1  修订 revision {policy.revision}  工作进程 workers {workers}",
                err=True)
-    uvicorn.run("admission.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level, access_log=access_log, lifespan="on", proxy_headers=False,
-                server_header=False, timeout_graceful_shutdown=10, **kw)
+    try:
+        code = serve(host=host, port=port, workers=workers, log_level=log_level, access_log=access_log)
+    except OSError as exc:
+        typer.echo(f"无法监听 cannot listen on {host}:{port}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    raise typer.Exit(code)
 
 
 @token_app.command("create")
