@@ -463,11 +463,12 @@ def _pass2(job: tuple) -> dict:
     okey, display, key, refs_key, route_key = job
     store: BundleStore = _G["store"]
     pf = None
-    found = store.cache_get("cache/refs", refs_key)
+    found = store.cache_get("cache/refs", refs_key) if refs_key else None
     if found is None:
         pf = _load_parsed(_G["parse_cache"], key, display)
         found = _pinpoint(references([pf], _G["index"], _G["partial"]), _G["raws"], _G["limits"])
-        store.cache_put("cache/refs", refs_key, found)
+        if refs_key:
+            store.cache_put("cache/refs", refs_key, found)
     route = None
     fresh = False
     if route_key is not None and not any(d.severity.value == "error" for d in found):
@@ -646,12 +647,13 @@ def build_bundle(root: str | Path, store: str | Path | BundleStore, options: Loa
         routing = _Routing(units, infos)
 
     # ---- pass 2: references per file, then routing per file (both cached)
-    idctx = _ids_context(index, partial)
+    idctx = _ids_context(index, partial)  # every referable id but units (few, rarely changing)
+    unit_table = index["units"]
     jobs2 = []
     for i, (display, s) in enumerate(zip(displays, summaries)):
         if not s["ok"]:
             continue
-        refs_key = _hash_text("refs", s["key"], idctx, BUILD_VERSION.decode(), __version__)
+        refs_key = _refs_key(s, idctx, unit_table, partial)
         route_key = None
         if routing is not None:
             ctx = routing.context([*s["refs"], *(u.id for u in s["units"])])
@@ -785,16 +787,34 @@ def _blob_size(store: BundleStore, h: str) -> int:
         return 0
 
 
+#: The sections a reference can point into (docs: loader/resolve.py REFERENCES).
+REF_SECTIONS = tuple(dict.fromkeys(section for spec in REFERENCES.values() for section, _ in spec.values()))
+
+
 def _ids_context(index: dict[str, dict], partial: dict[str, set[str]]) -> str:
-    """A hash of every id (with unit kinds and names) the reference check reads."""
+    """A hash of every id (with names) a reference can point to, units aside: a file's
+    reference check depends on these and on the units it names (`_refs_key`)."""
     h = hashlib.sha256()
-    for section in ID_SECTIONS:
+    for section in REF_SECTIONS:
+        if section == "units":
+            continue
         h.update(f"#{section}\n".encode())
         for key, rec in index[section].items():
-            kind = getattr(rec, "kind", None)
-            h.update(f"{key}|{getattr(kind, 'value', '')}|{getattr(rec, 'name', '') or ''}\n".encode())
-    for section in sorted(partial):
-        h.update(f"~{section}:{','.join(sorted(partial[section]))}\n".encode())
+            h.update(f"{key}|{getattr(rec, 'name', '') or ''}\n".encode())
+        h.update(f"~{','.join(sorted(partial.get(section, ())))}\n".encode())
+    return h.hexdigest()
+
+
+def _refs_key(summary: dict, idctx: str, units: dict, partial: dict) -> str | None:
+    """The cache key of a file's reference diagnostics: its content, the referable ids, and the
+    kind and name of every unit it names.  None (not cached) when a named unit is missing:
+    the suggestion for a missing id depends on every id."""
+    h = hashlib.sha256(f"refs|{summary['key']}|{idctx}|{BUILD_VERSION.decode()}|{__version__}\n".encode())
+    for uid in summary["refs"]:
+        u = units.get(uid)
+        if u is None:
+            return None
+        h.update(f"{uid}|{u.kind.value}|{u.name}\n".encode())
     return h.hexdigest()
 
 

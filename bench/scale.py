@@ -1,0 +1,409 @@
+"""National scale: the compiled bundle, the sharded and incremental check, the sharded decider.
+
+For each size — a county (15 townships), a province (1,800) and the nation (38,000 townships,
+villages included) — generates a tree with `admission.synth` (one injected violation of every
+rule, and its manifest), then measures, each step in a fresh interpreter:
+
+- generation;
+- bundle build, cold (empty caches) and again with nothing changed;
+- the full sharded check from the built bundle (`--workers`, default the CPU count), asserting
+  that its findings equal the generator's manifest exactly (rule and subject);
+- one county's file edited (an assignment removed) → incremental build → incremental re-check
+  (`check_bundle(changed_since=…)` in-process, and the CLI `admission check --bundle
+  --changed-since` wall time), asserting the findings again and that one shard ran;
+- one admission entering (a new file, targets in another county) → the same;
+- `ShardedDecider` start-up, first-question latency to cold shards, warm-question latency.
+
+Peak memory is the sampled summed RSS of the measuring process and all its descendants
+(workers included; every 20 ms; shared pages of forked workers count once per process, so it
+is an upper bound).  Targets (2-core, 24 GB machine, from a built bundle): province full check
+< 60 s; national full check < 15 min and < 8 GB; one-county incremental re-check < 2 s.
+
+    .venv/bin/python bench/scale.py [--sizes county province nation] [--workers 2] [--reuse]
+
+Trees and stores live under bench/out/scale (gitignored); `--reuse` keeps a generated tree and
+its cold-build figures from an earlier run (results in bench/out/scale/<size>/results.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+SIZES = {"county": 15, "province": 1800, "nation": 38000}
+TARGETS = {"province_check_s": 60.0, "nation_check_s": 900.0, "nation_peak_gb": 8.0, "incremental_s": 2.0}
+ADMISSION = str(ROOT / ".venv" / "bin" / "admission")
+
+
+# --------------------------------------------------------------------------- memory sampling
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    out, stack = [], [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            tasks = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{p}/task/{tid}/children") as fh:
+                    kids = [int(x) for x in fh.read().split()]
+            except OSError:
+                continue
+            out.extend(kids)
+            stack.extend(kids)
+    return out
+
+
+class TreeSampler(threading.Thread):
+    """Samples the summed RSS of a process and all its descendants."""
+
+    def __init__(self, pid: int | None = None, interval: float = 0.02):
+        super().__init__(daemon=True)
+        self.pid = pid or os.getpid()
+        self.interval = interval
+        self.peak_kb = 0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            total = _rss_kb(self.pid) + sum(_rss_kb(p) for p in _descendants(self.pid))
+            self.peak_kb = max(self.peak_kb, total)
+            self._halt.wait(self.interval)
+
+    def stop(self) -> float:
+        self._halt.set()
+        self.join()
+        return self.peak_kb / 1024
+
+
+def _cpu() -> float:
+    import resource
+
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+
+# --------------------------------------------------------------------------- child steps
+def step_generate(d: Path, townships: int, seed: int) -> dict:
+    from admission.synth import inject_all
+
+    m = inject_all(d / "tree", townships, seed)
+    return {"counts": m.counts, "violations": len(m.violations)}
+
+
+def step_build(d: Path, workers: int) -> dict:
+    from admission.bundle import build_bundle
+    from admission.loader import LoadOptions
+
+    r = build_bundle(d / "tree", d / "store", LoadOptions(workers=workers, cache_dir=None))
+    assert r.ok, [x.format() for x in r.diagnostics[:5]]
+    m = r.manifest
+    size = sum(s["bytes"] for s in m["shards"].values()) + m["common"]["bytes"] + m["directory"]["bytes"]
+    return {"stats": r.stats, "revision": m["revision"], "shards": len(m["shards"]), "bundle_mb": size / 2**20,
+            "yaml_mb": m["bytes"] / 2**20}
+
+
+def _expected(d: Path) -> set:
+    data = json.loads((d / "tree" / "manifest.json").read_text(encoding="utf-8"))
+    return {(v["rule"], v["subject"]) for v in data["violations"]}
+
+
+def step_check(d: Path, workers: int, changed_since: str | None) -> dict:
+    from admission.bundle import BundleStore, open_bundle
+    from admission.shard import CheckRun, check_bundle
+    from admission.synth import CHECK_DATE
+
+    t = time.perf_counter()
+    bundle = open_bundle(d / "store")
+    store = BundleStore(d / "store")
+    run = CheckRun(bundle.revision, CHECK_DATE)
+    got, seconds = set(), []
+    for r in check_bundle(bundle, CHECK_DATE, workers, changed_since=changed_since, cache=store, run=run):
+        got.update((f.code, f.subject) for f in r.findings)
+        if not r.cached:
+            seconds.append(r.seconds)
+    elapsed = time.perf_counter() - t
+    expected = _expected(d)
+    ok = got == expected
+    out = {"seconds": elapsed, "shards": run.shards, "checked": run.checked, "cached": run.cached,
+           "changed": run.changed[:5], "n_changed": len(run.changed), "findings": len(got), "equal_manifest": ok,
+           "missing": sorted(expected - got)[:5], "extra": sorted(got - expected)[:5]}
+    if seconds:
+        seconds.sort()
+        out["shard_s"] = {"median": statistics.median(seconds), "max": seconds[-1], "sum": sum(seconds)}
+    return out
+
+
+def step_decider(d: Path, cold: int, warm: int) -> dict:
+    import datetime as dt
+
+    from admission.model.enums import UnitKind
+    from admission.shard import ShardedDecider
+    from admission.synth import CHECK_DATE
+
+    t = time.perf_counter()
+    dec = ShardedDecider(d / "store", max_shards=256)
+    startup = time.perf_counter() - t
+    rss_start = _rss_kb(os.getpid()) / 1024
+    directory = dec.directory
+    rng = random.Random(3)
+    shards = [k for k, s in dec.bundle.shards.items() if s["townships"]]
+    rng.shuffle(shards)
+    # questions: a department of the target's county, a matter of the catalogue
+    cold_s, warm_s = [], []
+    places: dict[str, list[str]] = {}
+    for uid, key in directory.items():
+        places.setdefault(key, []).append(uid)
+    matters = list(dec.matters)
+    asked = []
+    for key in shards[:cold]:
+        unit_ids = places[key]
+        t = time.perf_counter()
+        target = unit_ids[len(unit_ids) // 2]
+        dec.decide(key, rng.choice(matters), target, CHECK_DATE)
+        cold_s.append(time.perf_counter() - t)
+        asked.append((key, unit_ids))
+    loaded = dec.loaded()
+    for _ in range(warm):
+        key, unit_ids = asked[rng.randrange(len(asked))]
+        if key not in loaded:
+            continue
+        d_ = dec.decider(key)
+        depts = [u for u, x in d_.units.items() if x.kind == UnitKind.department and x.county == key] or [key]
+        targets = [u for u, x in d_.units.items() if x.kind in (UnitKind.township, UnitKind.village) and x.county == key]
+        t = time.perf_counter()
+        dec.decide(rng.choice(depts), rng.choice(matters), rng.choice(targets), CHECK_DATE + dt.timedelta(days=rng.randint(-30, 30)))
+        warm_s.append(time.perf_counter() - t)
+    cold_s.sort()
+    warm_s.sort()
+
+    def pct(xs, q):
+        return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else None
+
+    return {"startup_s": startup, "rss_after_startup_mb": rss_start, "units": len(directory),
+            "cold_median_s": statistics.median(cold_s), "cold_p95_s": pct(cold_s, 0.95), "cold_max_s": cold_s[-1],
+            "cold_n": len(cold_s), "warm_median_ms": 1000 * statistics.median(warm_s),
+            "warm_p99_ms": 1000 * pct(warm_s, 0.99), "warm_n": len(warm_s),
+            "rss_end_mb": _rss_kb(os.getpid()) / 1024, "shards_loaded": len(dec.loaded())}
+
+
+CHILD_STEPS = {"generate": step_generate, "build": step_build, "check": step_check, "decider": step_decider}
+
+
+def child(step: str, args: dict) -> None:
+    sampler = TreeSampler()
+    sampler.start()
+    t0, c0 = time.perf_counter(), _cpu()
+    out = CHILD_STEPS[step](**{k: (Path(v) if k == "d" else v) for k, v in args.items()})
+    out["wall_s"] = time.perf_counter() - t0
+    out["cpu_s"] = _cpu() - c0
+    out["peak_tree_mb"] = sampler.stop()
+    print(json.dumps(out, ensure_ascii=False, default=str))
+
+
+def run_child(step: str, **args) -> dict:
+    cmd = [sys.executable, __file__, "--child", step, json.dumps({k: str(v) if isinstance(v, Path) else v
+                                                               for k, v in args.items()})]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{step} failed:\n{proc.stderr[-4000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# --------------------------------------------------------------------------- edits
+def _county_files(tree: Path) -> list[Path]:
+    return sorted(p for p in tree.rglob("*.yaml") if p.name not in ("市本级.yaml", "省级.yaml", "事项目录.yaml")
+                  and "准入" not in p.parts)
+
+
+def edit_one_county(d: Path) -> tuple[Path, bytes, str]:
+    """Remove one assignment that is not an injected violation from one county's file."""
+    injected = {s for _, s in _expected(d)}
+    files = _county_files(d / "tree")
+    path = files[len(files) // 2]
+    raw = path.read_bytes()
+    lines = raw.decode("utf-8").splitlines(keepends=True)
+    for i in range(len(lines) - 1, -1, -1):
+        line = lines[i]
+        if line.startswith("  - {id: PD"):
+            aid = line.split("id: ", 1)[1].split(",", 1)[0]
+            if aid not in injected:
+                del lines[i]
+                path.write_text("".join(lines), encoding="utf-8")
+                return path, raw, aid
+    raise RuntimeError("no assignment to remove")
+
+
+def admission_enters(d: Path) -> Path:
+    """A new file with one admission: a department of one county, townships of another."""
+    import yaml
+
+    files = _county_files(d / "tree")
+    a = yaml.safe_load(files[0].read_text(encoding="utf-8"))
+    b = yaml.safe_load(files[-1].read_text(encoding="utf-8")) if len(files) > 1 else a
+    dept = next(u["id"] for u in a["units"] if u["kind"] == "department")
+    towns = [u["id"] for u in b["units"] if u["kind"] == "township"][:2]
+    tpl = (b.get("township_templates") or [{}])[0]
+    matter = (tpl.get("basic") or ["M-?"])[0]
+    matter = matter if isinstance(matter, str) else matter["matter"]
+    basis = (a.get("bases") or [{}])[0].get("id")
+    path = d / "tree" / "准入" / "新准入.yaml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text("admissions:\n  - {id: ZR-BENCH-1, matter: %s, applicant: \"%s\", targets: [%s], term: long, "
+                    "since: 2026-05-01, basis: %s}\n" % (matter, dept, ", ".join(f'"{t}"' for t in towns), basis),
+                    encoding="utf-8")
+    return path
+
+
+def cli_recheck(d: Path, since: str) -> dict:
+    t = time.perf_counter()
+    proc = subprocess.run([ADMISSION, "check", "--bundle", str(d / "store"), "--on", "2026-11-23",
+                           "--changed-since", since, "-f", "json"], capture_output=True, text=True, cwd=ROOT)
+    wall = time.perf_counter() - t
+    doc = json.loads(proc.stdout)
+    got = {(x["code"], x["subject"]) for x in doc["diagnostics"]}
+    return {"wall_s": wall, "exit": proc.returncode, "shards": {k: v for k, v in doc["shards"].items() if k != "changed"},
+            "equal_manifest": got == _expected(d)}
+
+
+def revision(d: Path) -> str:
+    return json.loads((d / "store" / "manifest.json").read_text(encoding="utf-8"))["revision"]
+
+
+# --------------------------------------------------------------------------- driver
+def bench_size(name: str, townships: int, out: Path, workers: int, seed: int, reuse: bool) -> dict:
+    d = out / name
+    results_path = d / "results.json"
+    previous = json.loads(results_path.read_text(encoding="utf-8")) if reuse and results_path.exists() else {}
+    res: dict = {"size": name, "townships": townships, "workers": workers}
+    print(f"\n=== {name}: {townships} townships ===", flush=True)
+    if reuse and (d / "tree" / "manifest.json").exists() and "generate" in previous:
+        res["generate"] = previous["generate"]
+        print(f"generate   (reused) {res['generate']['wall_s']:.1f} s", flush=True)
+    else:
+        if d.exists():
+            shutil.rmtree(d)
+        d.mkdir(parents=True)
+        res["generate"] = run_child("generate", d=d, townships=townships, seed=seed)
+        print(f"generate   {res['generate']['wall_s']:.1f} s  peak {res['generate']['peak_tree_mb']:.0f} MB  "
+              f"{res['generate']['counts']['bytes'] / 2**20:.0f} MiB YAML", flush=True)
+    if reuse and "build_cold" in previous and (d / "store" / "manifest.json").exists():
+        res["build_cold"] = previous["build_cold"]
+        print(f"build cold (reused) {res['build_cold']['wall_s']:.1f} s", flush=True)
+    else:
+        if (d / "store").exists():
+            shutil.rmtree(d / "store")
+        res["build_cold"] = run_child("build", d=d, workers=workers)
+        b = res["build_cold"]
+        print(f"build cold {b['wall_s']:.1f} s (cpu {b['cpu_s']:.0f} s)  peak {b['peak_tree_mb']:.0f} MB  "
+              f"{b['shards']} shards  bundle {b['bundle_mb']:.1f} MiB / YAML {b['yaml_mb']:.1f} MiB", flush=True)
+    results_path.write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
+    res["build_warm"] = run_child("build", d=d, workers=workers)
+    print(f"build warm {res['build_warm']['wall_s']:.1f} s (nothing changed; parsed {res['build_warm']['stats']['parsed']})",
+          flush=True)
+    first = revision(d)
+
+    c = res["check_full"] = run_child("check", d=d, workers=workers, changed_since=None)
+    print(f"full check {c['wall_s']:.1f} s (cpu {c['cpu_s']:.0f} s)  peak {c['peak_tree_mb']:.0f} MB  "
+          f"{c['shards']} shards  findings {c['findings']}  equal to manifest: {c['equal_manifest']}", flush=True)
+    results_path.write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
+
+    path, raw, aid = edit_one_county(d)
+    try:
+        res["build_edit"] = run_child("build", d=d, workers=workers)
+        second = revision(d)
+        res["recheck_edit"] = run_child("check", d=d, workers=workers, changed_since=first)
+        res["recheck_edit_cli"] = cli_recheck(d, first)
+        r, cl = res["recheck_edit"], res["recheck_edit_cli"]
+        print(f"edit {path.name} (removed {aid}): build {res['build_edit']['wall_s']:.1f} s (parsed "
+              f"{res['build_edit']['stats']['parsed']}, routed {res['build_edit']['stats']['routed']}); re-check "
+              f"{r['seconds']:.2f} s in-process ({r['checked']} checked, {r['cached']} cached, changed {r['changed']}), "
+              f"CLI {cl['wall_s']:.2f} s; equal to manifest: {r['equal_manifest'] and cl['equal_manifest']}", flush=True)
+        extra = admission_enters(d)
+        try:
+            res["build_admission"] = run_child("build", d=d, workers=workers)
+            res["recheck_admission"] = run_child("check", d=d, workers=workers, changed_since=second)
+            res["recheck_admission_cli"] = cli_recheck(d, second)
+            r, cl = res["recheck_admission"], res["recheck_admission_cli"]
+            print(f"admission entering: build {res['build_admission']['wall_s']:.1f} s; re-check {r['seconds']:.2f} s "
+                  f"({r['checked']} checked, changed {r['changed']}), CLI {cl['wall_s']:.2f} s; "
+                  f"equal to manifest: {r['equal_manifest'] and cl['equal_manifest']}", flush=True)
+        finally:
+            shutil.rmtree(extra.parent)
+    finally:
+        path.write_bytes(raw)
+    run_child("build", d=d, workers=workers)  # back to the first revision (all from the caches)
+
+    n_cold = 20 if name != "county" else 1
+    dd = res["decider"] = run_child("decider", d=d, cold=n_cold, warm=5000)
+    print(f"decider: start-up {dd['startup_s']:.2f} s ({dd['units']} units, {dd['rss_after_startup_mb']:.0f} MB); "
+          f"first question to a cold shard median {dd['cold_median_s'] * 1000:.0f} ms (p95 "
+          f"{(dd['cold_p95_s'] or 0) * 1000:.0f} ms, n={dd['cold_n']}); warm median {dd['warm_median_ms']:.3f} ms "
+          f"(p99 {dd['warm_p99_ms']:.3f} ms, n={dd['warm_n']})", flush=True)
+    results_path.write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
+    return res
+
+
+def verdict(results: list[dict]) -> None:
+    print("\n=== targets ===")
+    for r in results:
+        c = r["check_full"]
+        if r["size"] == "province":
+            print(f"province full check {c['wall_s']:.1f} s < {TARGETS['province_check_s']:.0f} s: "
+                  f"{'met' if c['wall_s'] < TARGETS['province_check_s'] else 'MISSED'}")
+        if r["size"] == "nation":
+            print(f"nation full check {c['wall_s']:.0f} s < {TARGETS['nation_check_s']:.0f} s: "
+                  f"{'met' if c['wall_s'] < TARGETS['nation_check_s'] else 'MISSED'}; peak "
+                  f"{c['peak_tree_mb'] / 1024:.2f} GB < {TARGETS['nation_peak_gb']:.0f} GB: "
+                  f"{'met' if c['peak_tree_mb'] / 1024 < TARGETS['nation_peak_gb'] else 'MISSED'}")
+        if "recheck_edit" in r:
+            e, cl = r["recheck_edit"], r["recheck_edit_cli"]
+            print(f"{r['size']}: one-county re-check {e['seconds']:.2f} s in-process, {cl['wall_s']:.2f} s by the CLI "
+                  f"(< {TARGETS['incremental_s']:.0f} s: {'met' if cl['wall_s'] < TARGETS['incremental_s'] else 'MISSED'} "
+                  f"by the CLI, {'met' if e['seconds'] < TARGETS['incremental_s'] else 'MISSED'} in-process)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", nargs="+", default=["county", "province"], choices=list(SIZES))
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "scale")
+    ap.add_argument("--reuse", action="store_true", help="keep generated trees and their cold-build figures")
+    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(args.child[0], json.loads(args.child[1]))
+        return
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start", flush=True)
+    results = [bench_size(name, SIZES[name], args.out, args.workers, args.seed, args.reuse) for name in args.sizes]
+    verdict(results)
+    print(f"load average {os.getloadavg()[0]:.2f} at end")
+
+
+if __name__ == "__main__":
+    main()
