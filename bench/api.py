@@ -8,7 +8,9 @@ outside the server's processes:
    keep-alive connections and measures each latency from the *intended* send time (no
    coordinated omission);
 3. batch throughput: wrk posting batches of 1,000 questions, 8 connections;
-4. the cost of the decision log: 1 and 3 again with `ADMISSION_DECISION_LOG=off`.
+4. the cost of the decision log: 1 and 3 again with `ADMISSION_DECISION_LOG=off`;
+5. the same cost without the noise of a shared machine: CPU time per request through the whole
+   ASGI stack in one process (no sockets), log on (its flush included) and off.
 
 Questions are a realistic mix from the bundled policy (half asked about matters on the target's
 lists, half anything), all with valid ids.  The load tool shares the 2 cores with the server.
@@ -227,6 +229,63 @@ def open_loop(server: Server, token: str, bodies: list[bytes], rate: float, seco
     return json.loads(out.stdout)
 
 
+# --------------------------------------------------------------------------- in process
+def in_process(args, singles: list[bytes], batches: list[bytes], work: Path) -> dict:
+    """Seconds of CPU per request through the app (fast path, auth, validation, decision, log)."""
+    from admission.api.app import create_app
+    from admission.api.settings import ApiSettings
+
+    out = {}
+    for n, mode in enumerate(("buffered", "off")):
+        db, token, _ = fresh_db(args, work, 100 + n)
+        settings = ApiSettings(policies=args.policies, database_url=db, decision_log=mode,
+                               decision_log_flush_seconds=3600)
+        app = create_app(settings)
+        auth = b"Bearer " + token.encode()
+
+        async def call(body: bytes) -> int:
+            scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+                     "scheme": "http", "path": "/v1/decisions", "raw_path": b"/v1/decisions", "query_string": b"",
+                     "root_path": "", "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80), "state": {},
+                     "headers": [(b"content-type", b"application/json"), (b"authorization", auth),
+                                 (b"content-length", str(len(body)).encode())]}
+            sent = []
+
+            async def receive():
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            async def send(message):
+                sent.append(message)
+
+            await app(scope, receive, send)
+            return sent[0]["status"]
+
+        async def run() -> dict:
+            inbox: asyncio.Queue = asyncio.Queue()
+            outbox: asyncio.Queue = asyncio.Queue()
+            await inbox.put({"type": "lifespan.startup"})
+            life = asyncio.ensure_future(app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}},
+                                             inbox.get, outbox.put))
+            assert (await outbox.get())["type"] == "lifespan.startup.complete"
+            state = app.state.admission
+            result = {}
+            for label, bodies, count in (("single", singles, 20_000), ("batch", batches, 60)):
+                for body in bodies[:50]:
+                    await call(body)
+                state.log.flush()
+                t = time.process_time()
+                for i in range(count):
+                    assert await call(bodies[i % len(bodies)]) == 200
+                state.log.flush()  # the log's cost includes writing it
+                result[label] = (time.process_time() - t) / count
+            await inbox.put({"type": "lifespan.shutdown"})
+            await life
+            return result
+
+        out[mode] = asyncio.run(run())
+    return out
+
+
 # --------------------------------------------------------------------------- main
 def fresh_db(args, work: Path, n: int) -> tuple[str, str, str]:
     """A database for one run (a new SQLite file, or the given URL) and a reader and an admin token."""
@@ -325,6 +384,14 @@ def main() -> None:
     print(f"  batch decisions/s (1,000 a batch): log on {on['batch']['rate'] * args.batch:.0f}   "
           f"log off {off['batch']['rate'] * args.batch:.0f}"
           f"   cost of the log {(1 - on['batch']['rate'] / off['batch']['rate']) * 100:+.0f}%")
+    cpu = in_process(args, singles, batches, work)
+    on_cpu, off_cpu = cpu["buffered"], cpu["off"]
+    print("\nCPU per request in one process (ASGI stack, no sockets):")
+    print(f"  single: log on {on_cpu['single'] * 1e6:.0f} µs, off {off_cpu['single'] * 1e6:.0f} µs "
+          f"(the log costs {(on_cpu['single'] - off_cpu['single']) * 1e6:.0f} µs a decision)")
+    print(f"  batch of {args.batch}: log on {on_cpu['batch'] * 1e3:.1f} ms, off {off_cpu['batch'] * 1e3:.1f} ms "
+          f"(the log costs {(on_cpu['batch'] - off_cpu['batch']) / args.batch * 1e6:.1f} µs a decision; "
+          f"{args.batch / off_cpu['batch']:.0f} decisions per CPU-second without it)")
     shutil.rmtree(work, ignore_errors=True)
 
 
