@@ -9,12 +9,14 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import (
-    content_type_conformance, not_a_server_error, response_schema_conformance, status_code_conformance,
+    content_type_conformance, not_a_server_error, response_headers_conformance, response_schema_conformance,
+    status_code_conformance,
 )
 
 from test_api_kit import running_api
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
+          response_headers_conformance]
 MAX_EXAMPLES = 25  # per operation and token: keeps the run short
 
 

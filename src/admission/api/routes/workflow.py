@@ -26,6 +26,13 @@ from . import AUTH, errors, json_response
 
 router = APIRouter(prefix="/v1", tags=["workflow 准入流程"])
 
+_ETAG_HEADER = {"ETag": {"description": '申请的版本，如 "3"（用于 If-Match）', "schema": {"type": "string"}}}
+_CREATED_HEADERS = {**_ETAG_HEADER, "Location": {"description": "新申请的地址", "schema": {"type": "string"}}}
+
+
+def _with(status: int, headers: dict, *codes: int) -> dict:
+    return {status: {"headers": headers}, **errors(*codes)}
+
 AppId = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z_.\-]+$", description="申请编号")]
 Action = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$",
                              description="流程中的步骤，如 review、send_back、resubmit、approve、escalate、"
@@ -88,7 +95,7 @@ def _precondition(state: AppState, version: int | None) -> None:
 
 # --------------------------------------------------------------------------- create
 @router.post("/applications", status_code=201, response_model=ApplicationOut,
-             responses=errors(*AUTH, 404, 409, 413, 422), summary="申请：部门以自己的名义申请准入；乡镇为自己申请动态调整")
+             responses=_with(201, _CREATED_HEADERS, *AUTH, 404, 409, 413, 422), summary="申请：部门以自己的名义申请准入；乡镇为自己申请动态调整")
 async def create_application(body: ApplyBody, request: Request, caller: WorkflowCaller, state: StateDep,
                              key: IdempotencyDep, person_header: ActingPersonDep):
     person = the_person(person_header, body.person)
@@ -111,7 +118,7 @@ async def create_application(body: ApplyBody, request: Request, caller: Workflow
 
 # --------------------------------------------------------------------------- steps
 @router.post("/applications/{app_id}/actions/{action}", response_model=ApplicationOut,
-             responses=errors(*AUTH, 404, 409, 412, 413, 422, 428),
+             responses=_with(200, _ETAG_HEADER, *AUTH, 404, 409, 412, 413, 422, 428),
              summary="办理一个步骤（审核、退回、审批、进入、退出……），可带 If-Match 与 Idempotency-Key")
 async def take_step(app_id: AppId, action: Action, body: StepBody, request: Request, caller: WorkflowCaller,
                     state: StateDep, key: IdempotencyDep, version: IfMatchDep, person_header: ActingPersonDep):
@@ -138,7 +145,7 @@ async def take_step(app_id: AppId, action: Action, body: StepBody, request: Requ
 
 
 @router.post("/applications/{app_id}/opinions", status_code=201, response_model=OpinionOut,
-             responses=errors(*AUTH, 404, 409, 412, 413, 422),
+             responses=_with(201, _ETAG_HEADER, *AUTH, 404, 409, 412, 413, 422),
              summary="征求意见：目标乡镇为自己和所辖村给出意见（动态调整：会商部门）")
 async def give_opinion(app_id: AppId, body: OpinionBody, request: Request, caller: WorkflowCaller, state: StateDep,
                        key: IdempotencyDep, version: IfMatchDep, person_header: ActingPersonDep):
@@ -160,7 +167,7 @@ async def give_opinion(app_id: AppId, body: OpinionBody, request: Request, calle
 
 
 @router.post("/applications/{app_id}/opinions/{township}/answer", response_model=OpinionOut,
-             responses=errors(*AUTH, 404, 409, 412, 413, 422),
+             responses=_with(200, _ETAG_HEADER, *AUTH, 404, 409, 412, 413, 422),
              summary="审核机构书面答复乡镇的不同意见")
 async def answer_dissent(app_id: AppId, township: TownshipId, body: AnswerBody, request: Request,
                          caller: WorkflowCaller, state: StateDep, key: IdempotencyDep, version: IfMatchDep,
@@ -215,7 +222,8 @@ async def list_applications(caller: WorkflowCaller, state: StateDep,
     return {"total": total, "offset": offset, "limit": limit, "items": [app_out(a) for a in rows]}
 
 
-@router.get("/applications/{app_id}", response_model=ApplicationOut, responses=errors(*AUTH, 404, 422),
+@router.get("/applications/{app_id}", response_model=ApplicationOut,
+            responses=_with(200, _ETAG_HEADER, *AUTH, 404, 422),
             summary="一件申请（响应头 ETag 为其版本）")
 async def get_application(app_id: AppId, caller: WorkflowCaller, state: StateDep):
     app = await visible_app(state, caller, app_id)
