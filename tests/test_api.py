@@ -601,3 +601,15 @@ def test_roles_in_the_kit_match_units():
     from admission.api.auth import ROLES
 
     assert {role for _, role in WHO.values()} <= set(ROLES)
+
+
+def test_the_last_resort_is_a_problem_not_a_stack_trace(tmp_path, caplog):
+    with running_api(tmp_path, "sqlite") as api:
+        def boom(*a, **kw):
+            raise RuntimeError("secret internals")
+
+        api.state.decider.decide = boom
+        body = is_problem(api.post("/v1/decisions", {"actor": "D-ZJ", "matter": "M-WXZJ", "target": TOWN}), 500,
+                          "internal-error")
+        assert "secret" not in json.dumps(body, ensure_ascii=False)
+        assert "unhandled error" in caplog.text  # logged for the operators
