@@ -313,8 +313,8 @@ def unpack(stored) -> object:
 
 def _row(e: Entry, sqlite: bool) -> tuple:
     at = dt.datetime.fromtimestamp(e[1], dt.timezone.utc)
-    if sqlite:  # SQLAlchemy's storage format for SQLite DATETIME (UTC)
-        at = at.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if sqlite:  # SQLAlchemy's storage format for SQLite DATETIME: "YYYY-MM-DD HH:MM:SS[.ffffff]", UTC
+        at = str(at.replace(tzinfo=None))
     return (e[0], at, *e[2:14], pack(e[14]), pack(e[15]))
 
 
