@@ -59,6 +59,18 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: shared pages divided among the processes sharing them."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def _descendants(pid: int) -> list[int]:
     out, stack = [], [pid]
     while stack:
@@ -86,12 +98,17 @@ class TreeSampler(threading.Thread):
         self.pid = pid or os.getpid()
         self.interval = interval
         self.peak_kb = 0
+        self.peak_pss_kb = 0
         self._halt = threading.Event()
 
     def run(self) -> None:
+        n = 0
         while not self._halt.is_set():
-            total = _rss_kb(self.pid) + sum(_rss_kb(p) for p in _descendants(self.pid))
-            self.peak_kb = max(self.peak_kb, total)
+            procs = [self.pid, *_descendants(self.pid)]
+            self.peak_kb = max(self.peak_kb, sum(_rss_kb(p) for p in procs))
+            if n % 5 == 0:  # smaps_rollup walks the page tables: every 100 ms is enough
+                self.peak_pss_kb = max(self.peak_pss_kb, sum(_pss_kb(p) for p in procs))
+            n += 1
             self._halt.wait(self.interval)
 
     def stop(self) -> float:
@@ -222,6 +239,7 @@ def child(step: str, args: dict) -> None:
     out["wall_s"] = time.perf_counter() - t0
     out["cpu_s"] = _cpu() - c0
     out["peak_tree_mb"] = sampler.stop()
+    out["peak_pss_mb"] = sampler.peak_pss_kb / 1024
     print(json.dumps(out, ensure_ascii=False, default=str))
 
 
@@ -290,6 +308,26 @@ def cli_recheck(d: Path, since: str) -> dict:
             "equal_manifest": got == _expected(d)}
 
 
+def forget_changed(d: Path, since: str) -> int:
+    """Drop the cached findings of the shards changed since `since`, so that a re-check
+    measures checking them (not reading a cache the previous measurement filled)."""
+    from admission.bundle import BundleStore
+    from admission.shard import _cache_key
+    from admission.synth import CHECK_DATE
+
+    store = BundleStore(d / "store")
+    new, old = store.manifest(), store.manifest(since)
+    n = 0
+    for key, s in new["shards"].items():
+        if old["shards"].get(key, {}).get("hash") != s["hash"] or old["common"]["hash"] != new["common"]["hash"]:
+            h = _cache_key(s["hash"], new["common"]["hash"], CHECK_DATE)
+            path = store.path / "checks" / h[:2] / h
+            if path.exists():
+                path.unlink()
+                n += 1
+    return n
+
+
 def revision(d: Path) -> str:
     return json.loads((d / "store" / "manifest.json").read_text(encoding="utf-8"))["revision"]
 
@@ -319,16 +357,18 @@ def bench_size(name: str, townships: int, out: Path, workers: int, seed: int, re
             shutil.rmtree(d / "store")
         res["build_cold"] = run_child("build", d=d, workers=workers)
         b = res["build_cold"]
-        print(f"build cold {b['wall_s']:.1f} s (cpu {b['cpu_s']:.0f} s)  peak {b['peak_tree_mb']:.0f} MB  "
+        print(f"build cold {b['wall_s']:.1f} s (cpu {b['cpu_s']:.0f} s)  peak {b['peak_tree_mb']:.0f} MB "
+              f"(PSS {b.get('peak_pss_mb', 0):.0f} MB)  "
               f"{b['shards']} shards  bundle {b['bundle_mb']:.1f} MiB / YAML {b['yaml_mb']:.1f} MiB", flush=True)
     results_path.write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
     res["build_warm"] = run_child("build", d=d, workers=workers)
-    print(f"build warm {res['build_warm']['wall_s']:.1f} s (nothing changed; parsed {res['build_warm']['stats']['parsed']})",
-          flush=True)
+    print(f"build warm {res['build_warm']['wall_s']:.1f} s (nothing changed; parsed {res['build_warm']['stats']['parsed']}; "
+          f"peak {res['build_warm']['peak_tree_mb']:.0f} MB, PSS {res['build_warm']['peak_pss_mb']:.0f} MB)", flush=True)
     first = revision(d)
 
     c = res["check_full"] = run_child("check", d=d, workers=workers, changed_since=None)
-    print(f"full check {c['wall_s']:.1f} s (cpu {c['cpu_s']:.0f} s)  peak {c['peak_tree_mb']:.0f} MB  "
+    print(f"full check {c['wall_s']:.1f} s (cpu {c['cpu_s']:.0f} s)  peak {c['peak_tree_mb']:.0f} MB "
+          f"(PSS {c['peak_pss_mb']:.0f} MB)  "
           f"{c['shards']} shards  findings {c['findings']}  equal to manifest: {c['equal_manifest']}", flush=True)
     results_path.write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
 
@@ -336,18 +376,24 @@ def bench_size(name: str, townships: int, out: Path, workers: int, seed: int, re
     try:
         res["build_edit"] = run_child("build", d=d, workers=workers)
         second = revision(d)
-        res["recheck_edit"] = run_child("check", d=d, workers=workers, changed_since=first)
+        forget_changed(d, first)
         res["recheck_edit_cli"] = cli_recheck(d, first)
+        forget_changed(d, first)
+        res["recheck_edit"] = run_child("check", d=d, workers=workers, changed_since=first)
         r, cl = res["recheck_edit"], res["recheck_edit_cli"]
-        print(f"edit {path.name} (removed {aid}): build {res['build_edit']['wall_s']:.1f} s (parsed "
+        print(f"edit {path.name} (removed {aid}): build {res['build_edit']['wall_s']:.1f} s "
+              f"(peak {res['build_edit']['peak_tree_mb']:.0f} MB; parsed "
               f"{res['build_edit']['stats']['parsed']}, routed {res['build_edit']['stats']['routed']}); re-check "
               f"{r['seconds']:.2f} s in-process ({r['checked']} checked, {r['cached']} cached, changed {r['changed']}), "
-              f"CLI {cl['wall_s']:.2f} s; equal to manifest: {r['equal_manifest'] and cl['equal_manifest']}", flush=True)
+              f"CLI {cl['wall_s']:.2f} s ({cl['shards']['checked']} checked); "
+              f"equal to manifest: {r['equal_manifest'] and cl['equal_manifest']}", flush=True)
         extra = admission_enters(d)
         try:
             res["build_admission"] = run_child("build", d=d, workers=workers)
-            res["recheck_admission"] = run_child("check", d=d, workers=workers, changed_since=second)
+            forget_changed(d, second)
             res["recheck_admission_cli"] = cli_recheck(d, second)
+            forget_changed(d, second)
+            res["recheck_admission"] = run_child("check", d=d, workers=workers, changed_since=second)
             r, cl = res["recheck_admission"], res["recheck_admission_cli"]
             print(f"admission entering: build {res['build_admission']['wall_s']:.1f} s; re-check {r['seconds']:.2f} s "
                   f"({r['checked']} checked, changed {r['changed']}), CLI {cl['wall_s']:.2f} s; "

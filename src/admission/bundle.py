@@ -482,6 +482,22 @@ def _pass2(job: tuple) -> dict:
     return {"refs": found, "route": route, "fresh": fresh}
 
 
+def _pass2_cached(store: BundleStore, job: tuple) -> dict | None:
+    """`_pass2`'s result when everything it would compute is cached, else None."""
+    _okey, _display_, _key, refs_key, route_key = job
+    if refs_key is None:
+        return None
+    found = store.cache_get("cache/refs", refs_key)
+    if found is None:
+        return None
+    route = None
+    if route_key is not None and not any(d.severity.value == "error" for d in found):
+        route = store.cache_get("cache/routes", route_key)
+        if route is None or not all(store.has(h) for h in route["chunks"].values()):
+            return None
+    return {"refs": found, "route": route, "fresh": False}
+
+
 def route_policy_file(pf: PolicyFile, okey: tuple, routing: _Routing, store: BundleStore) -> dict:
     home = routing.home
     buckets: dict[str, dict[str, list]] = {}
@@ -662,7 +678,20 @@ def build_bundle(root: str | Path, store: str | Path | BundleStore, options: Loa
     _G.update(store=store, parse_cache=parse_cache, index=index, partial=partial, routing=routing,
               raws=_LazyRaws(by_display), limits=limits)
     try:
-        results = _pool_map(_pass2, jobs2, workers if use_pool else 1, say, "检查引用并分片 routed")
+        # files whose checks and routes are cached are served here; only the others go to the
+        # pool (forking this process's large heap for cache hits would cost memory and time)
+        results: list = [None] * len(jobs2)
+        misses = []
+        for n, j in enumerate(jobs2):
+            hit = _pass2_cached(store, j)
+            if hit is None:
+                misses.append(n)
+            else:
+                results[n] = hit
+        done = _pool_map(_pass2, [jobs2[n] for n in misses], workers if use_pool and len(misses) > 8 else 1,
+                         say, "检查引用并分片 routed")
+        for n, r in zip(misses, done):
+            results[n] = r
     finally:
         _G.clear()
     for r in results:
