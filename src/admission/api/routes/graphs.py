@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
+from ..auth import visible
 from ..problems import ApiProblem
 
 router = APIRouter(tags=["graphs 图"])
@@ -77,7 +77,7 @@ async def graph(request: Request, view: Literal["unit", "department", "matter", 
     await _caller(request)
     state = request.app.state.admission
     day = on or state.today()
-    data = await run_in_threadpool(_render, state, view, ident, day, expanded)
+    data = await state.reading(_render, state, view, ident, day, expanded)  # the index cannot change meanwhile
     return Response(data, media_type=SVG)
 
 
@@ -87,7 +87,7 @@ async def review(request: Request, token: str | None = None, on: dt.date | None 
         response = RedirectResponse("/review" + (f"?on={on}" if on else ""), status_code=303)
         response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
         return response
-    await _caller(request)
+    caller = await _caller(request)
     state = request.app.state.admission
     day = on or state.today()
 
@@ -97,10 +97,10 @@ async def review(request: Request, token: str | None = None, on: dt.date | None 
 
         rt = state.rt
         findings = run_checks(rt.policy, day, rt.index)
-        apps, _ = rt.workflow.list(limit=500)
+        apps = [a for a in rt.workflow.list(limit=500)[0] if visible(caller, a, rt.index)]  # only its own view
         flow_states = {fid: {s.id: (s.name, s.phase.value) for s in f.states} for fid, f in rt.policy.flows.items()}
         return review_page(policy=rt.policy, index=rt.index, findings=findings, applications=apps, on=day,
                            flow_states=flow_states,
                            graph_url=lambda view, ident: f"/v1/graphs/{view}/{ident}?on={day}")
 
-    return HTMLResponse(await run_in_threadpool(build))
+    return HTMLResponse(await state.reading(build))
