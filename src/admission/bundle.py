@@ -61,17 +61,17 @@ from .diagnostics import Diagnostic, Span
 from .index import resolve_units
 from .loader import LoadOptions, policy_files
 from .loader import (  # the loader's own pieces, so a bundle validates exactly like a tree
-    _cache_get, _cache_key, _cache_put, _display, _flow_conditions, _parse_to_bytes, _pinpoint,
-    _read_bytes, code_fingerprint,
+    _cache_get, _cache_key, _cache_put, _display, _flow_conditions, _pinpoint, _read_bytes, code_fingerprint,
+    parse_file_ex,
 )
-from .loader.resolve import REFERENCES, duplicates, records, references
+from .loader.resolve import REFERENCES, check_references, duplicates, records, reference_needs
 from .model import entities as e
 from .model.enums import UnitKind
 from .model.policy import ID_SECTIONS, Policy, PolicyFile
 
 __all__ = [
-    "FORMAT", "COMMON", "NOCOUNTY", "BuildResult", "Bundle", "BundleStore", "build_bundle", "open_bundle",
-    "publish", "encode", "decode",
+    "FORMAT", "COMMON", "NOCOUNTY", "BuildResult", "Bundle", "BundleStore", "TreeScan", "build_bundle",
+    "open_bundle", "publish", "encode", "decode", "scan_tree", "validate_incremental",
 ]
 
 FORMAT = 1
@@ -318,21 +318,31 @@ def _summary_key(file_key: str) -> str:
     return _hash_text("summary", file_key, BUILD_VERSION.decode(), __version__)
 
 
-def _summarise(job: tuple) -> tuple[bool, bytes]:
+def _needs_key(file_key: str) -> str:
+    return _hash_text("needs", file_key, BUILD_VERSION.decode(), __version__)
+
+
+def _problem_summary(raw: bytes, problem: Diagnostic) -> dict:
+    return {"digest": hashlib.sha256(raw).digest(), "size": len(raw), "problem": problem, "ok": False,
+            "diags": [], "harvested": {}, "key": None}
+
+
+def _summarise(job: tuple) -> tuple[bool, bytes, bytes | None]:
     """Pass 1, one file (runs in a pool worker): read, parse or take from the parse cache,
-    and reduce to what the cross-file phase needs."""
+    and reduce to what the cross-file phase needs: the summary, and apart from it (cached on
+    its own, read only when the file's references must be checked again) the file's
+    reference needs."""
     path, display, limits, parse_cache, store_path = job
     raw, problem = _read_bytes(Path(path), display, limits)
-    digest = hashlib.sha256(raw).digest()
     if problem:
-        return False, pickle.dumps({"digest": digest, "size": len(raw), "problem": problem, "ok": False,
-                                    "diags": [], "harvested": {}, "key": None}, protocol=5)
+        return False, pickle.dumps(_problem_summary(raw, problem), protocol=5), None
+    digest = hashlib.sha256(raw).digest()
     key = _cache_key(display, raw)
     store = BundleStore(store_path)
     skey = _summary_key(key)
     cached = store.cache_get("cache/summaries", skey)
     if cached is not None:
-        return False, cached
+        return False, cached, None
     blob = _cache_get(parse_cache, key)
     parsed = None
     if blob is not None:
@@ -341,12 +351,12 @@ def _summarise(job: tuple) -> tuple[bool, bytes]:
         except Exception:
             parsed = None
     if parsed is None:
-        blob = _parse_to_bytes((display, raw, limits))
-        _cache_put(parse_cache, key, blob)
-        parsed = decode_parse(blob)
+        parsed = parse_file_ex(display, raw, limits)
+        _cache_put(parse_cache, key, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
     pf, diags, harvested = parsed
     out = {"digest": digest, "size": len(raw), "problem": None, "key": key, "ok": pf is not None,
            "diags": diags, "harvested": harvested}
+    needs_blob = None
     if pf is not None:
         light: dict[str, list] = {}
         for section, attr in ID_SECTIONS.items():
@@ -358,20 +368,78 @@ def _summarise(job: tuple) -> tuple[bool, bytes]:
                     getattr(rec, "owner", None) if section == "village_templates" else None)
                 rows.append((getattr(rec, attr), rec.span, getattr(rec, "name", None), anchor))
             light[section] = rows
-        refs: set[str] = set()
-        for section in SECTIONS:
-            for rec in getattr(pf, section):
-                r, t = _unit_refs(rec)
-                refs.update(r)
-                refs.update(t)
+        needs = reference_needs([pf])
+        needs_blob = pickle.dumps(needs, protocol=5)
+        store.cache_put("cache/needs", _needs_key(key), needs_blob)
         out.update({
-            "units": list(pf.units), "light": light, "refs": sorted(refs),
+            "units": list(pf.units), "light": light,
+            "refs": sorted({ref for _span, _f, section, _k, ref in needs if section == "units"}),
             "holders": sorted({pl.holder for pl in pf.power_lists}),
             "flow_diags": _flow_conditions([pf], {display: raw}, limits) if pf.flows else [],
         })
     data = pickle.dumps(out, protocol=5)
     store.cache_put("cache/summaries", skey, data)
-    return True, data
+    return True, data, needs_blob
+
+
+def _summaries(paths: list[Path], displays: list[str], store: BundleStore, parse_cache: Path, options: LoadOptions,
+               say) -> tuple[list[dict], dict[str, bytes], int]:
+    """Pass 1 over every file: the summaries (in path order), the reference needs of the files
+    summarised afresh, and how many those were.  Files whose summary is cached are read here
+    while a pool (when it pays) summarises the others, so one changed file costs little more
+    than its own parse."""
+    limits = options.limits
+    workers = options.workers or os.cpu_count() or 1
+    summaries: list = [None] * len(paths)
+    hits: list[tuple[int, str]] = []
+    misses: list[int] = []
+    for i, (path, display) in enumerate(zip(paths, displays)):
+        raw, problem = _read_bytes(path, display, limits)
+        if problem:
+            summaries[i] = _problem_summary(raw, problem)
+        elif (store.path / "cache/summaries" / (skey := _summary_key(_cache_key(display, raw)))[:2] / skey).exists():
+            hits.append((i, skey))
+        else:
+            misses.append(i)
+    jobs = {i: (str(paths[i]), displays[i], limits, parse_cache, str(store.path)) for i in misses}
+    miss_bytes = sum(paths[i].stat().st_size for i in misses)
+    pooled = workers > 1 and misses and miss_bytes >= options.parallel_min_bytes // 4 and (len(misses) > 1 or hits)
+    fresh_needs: dict[str, bytes] = {}
+    parsed = 0
+
+    def take(i: int, result: tuple) -> None:
+        nonlocal parsed
+        fresh, blob, needs = result
+        summaries[i] = decode_parse(blob)
+        parsed += fresh
+        if needs is not None:
+            fresh_needs[displays[i]] = needs
+
+    pool = None
+    if pooled:
+        import multiprocessing
+
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(misses)), mp_context=multiprocessing.get_context("fork"))
+    try:
+        # largest first, so the pool stays busy to the end
+        order = sorted(misses, key=lambda i: -paths[i].stat().st_size)
+        futures = {i: pool.submit(_summarise, jobs[i]) for i in order} if pool else {}
+        for n, (i, skey) in enumerate(hits, 1):
+            blob = store.cache_get("cache/summaries", skey)
+            if blob is None:  # evicted since it was seen: summarise it after all
+                take(i, _summarise((str(paths[i]), displays[i], limits, parse_cache, str(store.path))))
+            else:
+                summaries[i] = decode_parse(blob)
+            if n % 500 == 0:
+                say(f"读取 read {n}/{len(paths)}")
+        for n, i in enumerate(order, 1):
+            take(i, futures[i].result() if pool else _summarise(jobs[i]))
+            if n % 500 == 0:
+                say(f"解析 parsed {n}/{len(order)}")
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
+    return summaries, fresh_needs, parsed
 
 
 def decode_parse(blob: bytes):
@@ -465,8 +533,12 @@ def _pass2(job: tuple) -> dict:
     pf = None
     found = store.cache_get("cache/refs", refs_key) if refs_key else None
     if found is None:
-        pf = _load_parsed(_G["parse_cache"], key, display)
-        found = _pinpoint(references([pf], _G["index"], _G["partial"]), _G["raws"], _G["limits"])
+        blob = _G["needs"].get(display) or store.cache_get("cache/needs", _needs_key(key))  # pickled needs
+        needs = decode_parse(blob) if blob is not None else None
+        if needs is None:
+            pf = _load_parsed(_G["parse_cache"], key, display)
+            needs = reference_needs([pf])
+        found = _pinpoint(check_references(needs, _G["index"], _G["partial"]), _G["raws"], _G["limits"])
         if refs_key:
             store.cache_put("cache/refs", refs_key, found)
     route = None
@@ -590,21 +662,49 @@ class BuildResult:
         return self.manifest is not None
 
 
-def build_bundle(root: str | Path, store: str | Path | BundleStore, options: LoadOptions = LoadOptions(),
-                 progress: Callable[[str], None] | None = None, current: bool = True) -> BuildResult:
-    """Validate the tree under `root` and write it as a bundle revision into `store`.
+@dataclass
+class TreeScan:
+    """A tree validated the way a build validates it: per-file summaries (parsed, or from the
+    caches), the light global index, and every diagnostic `validate_tree` would report.  With
+    `route=True` (a build) each file's routing is computed too, when the tree is valid."""
 
-    Returns the manifest, or every diagnostic (exactly those `validate_tree` reports) when the
-    tree does not load.  `options.cache_dir` is the parse cache (None: one inside the store)."""
+    paths: list[Path]
+    displays: list[str]
+    okeys: list[tuple]
+    summaries: list[dict]
+    parsed: int
+    total_bytes: int
+    parse_cache: Path
+    index: dict[str, dict]
+    revision: str
+    diagnostics: list[Diagnostic]
+    results: list[dict]
+    routing: _Routing | None = None
+    infos: dict | None = None
+    read_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity.value == "error" for d in self.diagnostics)
+
+    def counts(self) -> dict[str, int]:
+        return {section: len(self.index[section]) for section in ID_SECTIONS}
+
+
+def scan_tree(root: str | Path, store: BundleStore, options: LoadOptions = LoadOptions(),
+              say: Callable[[str], None] | None = None, route: bool = False) -> TreeScan:
+    """Pass 1 (every file summarised, in a pool when it pays), duplicate ids, flow conditions,
+    then pass 2 (each file's references; with `route`, its routing).  Every per-file result is
+    cached in `store` by content and by the ids it depends on, so after a change to one file
+    only that file is parsed and checked again."""
     t0 = time.perf_counter()
-    store = store if isinstance(store, BundleStore) else BundleStore(store)
-    store.path.mkdir(parents=True, exist_ok=True)
-    say = progress or (lambda _msg: None)
+    say = say or (lambda _msg: None)
     root = Path(root)
-    if not root.exists():
-        return BuildResult(None, [Diagnostic("no-such-path", f"策略目录 '{root}' 不存在", None,
-                                             message_en=f"no such file or directory: {root}")])
     parse_cache = options.cache_dir or (store.path / "cache" / "parse")
+    if not root.exists():
+        return TreeScan([], [], [], [], 0, 0, parse_cache, {s: {} for s in ID_SECTIONS}, "",
+                        [Diagnostic("no-such-path", f"策略目录 '{root}' 不存在", None,
+                                    message_en=f"no such file or directory: {root}")], [])
     limits = options.limits
     paths = policy_files(root)
     displays = [_display(p) for p in paths]
@@ -615,13 +715,8 @@ def build_bundle(root: str | Path, store: str | Path | BundleStore, options: Loa
     use_pool = workers > 1 and len(paths) > 1 and total_bytes >= options.parallel_min_bytes
 
     # ---- pass 1: every file summarised (parsed, or from the caches)
-    jobs = [(str(p), d, limits, parse_cache, str(store.path)) for p, d in zip(paths, displays)]
-    summaries: list[dict] = []
-    parsed = 0
-    for fresh, blob in _pool_map(_summarise, jobs, workers if use_pool else 1, say, "读取 read"):
-        summaries.append(decode_parse(blob))
-        parsed += fresh
-    t_read = time.perf_counter()
+    summaries, fresh_needs, parsed = _summaries(paths, displays, store, parse_cache, options, say)
+    read_s = time.perf_counter() - t0
 
     digest = hashlib.sha256()
     problems, diags = [], []
@@ -644,15 +739,13 @@ def build_bundle(root: str | Path, store: str | Path | BundleStore, options: Loa
     diags = problems + diags
     index, dup = duplicates(light_files)
     diags.extend(dup)
-
     for s_ in summaries:
         diags.extend(s_.get("flow_diags", ()))
-    can_route = not any(d.severity.value == "error" for d in diags)
 
-    # ---- routing facts (only when everything so far is valid)
+    # ---- routing facts (a build, and only when everything so far is valid)
     units = index["units"]
-    routing = None
-    if can_route:
+    routing = infos = None
+    if route and not any(d.severity.value == "error" for d in diags):
         gc_was = gc.isenabled()
         gc.disable()
         try:
@@ -664,19 +757,18 @@ def build_bundle(root: str | Path, store: str | Path | BundleStore, options: Loa
 
     # ---- pass 2: references per file, then routing per file (both cached)
     idctx = _ids_context(index, partial)  # every referable id but units (few, rarely changing)
-    unit_table = index["units"]
     jobs2 = []
     for i, (display, s) in enumerate(zip(displays, summaries)):
         if not s["ok"]:
             continue
-        refs_key = _refs_key(s, idctx, unit_table, partial)
+        refs_key = _refs_key(s, idctx, units, partial)
         route_key = None
         if routing is not None:
             ctx = routing.context([*s["refs"], *(u.id for u in s["units"])])
             route_key = _hash_text("route", s["key"], ctx, BUILD_VERSION.decode(), __version__)
         jobs2.append((okeys[i], display, s["key"], refs_key, route_key))
     _G.update(store=store, parse_cache=parse_cache, index=index, partial=partial, routing=routing,
-              raws=_LazyRaws(by_display), limits=limits)
+              raws=_LazyRaws(by_display), limits=limits, needs=fresh_needs)
     try:
         # files whose checks and routes are cached are served here; only the others go to the
         # pool (forking this process's large heap for cache hits would cost memory and time)
@@ -696,10 +788,40 @@ def build_bundle(root: str | Path, store: str | Path | BundleStore, options: Loa
         _G.clear()
     for r in results:
         diags.extend(r["refs"])
-    errors = [d for d in diags if d.severity.value == "error"]
-    if errors:
-        return BuildResult(None, sorted(diags, key=Diagnostic.sort_key),
-                           {"files": len(paths), "bytes": total_bytes, "seconds": time.perf_counter() - t0})
+    return TreeScan(paths, displays, okeys, summaries, parsed, total_bytes, parse_cache, index, revision,
+                    sorted(diags, key=Diagnostic.sort_key), results, routing, infos, read_s)
+
+
+def validate_incremental(root: str | Path, options: LoadOptions) -> TreeScan:
+    """What `admission validate` runs when a cache is on: the build's validation pass, its
+    per-file summaries and reference checks cached beside the parse cache.  Unlike
+    `validate_tree` it never assembles the whole policy, so re-validating after a change to one
+    file parses and checks that file alone and reads only small summaries of the others."""
+    if options.cache_dir is None:
+        raise ValueError("validate_incremental needs a cache directory")
+    return scan_tree(root, BundleStore(Path(options.cache_dir) / "scan"), options)
+
+
+def build_bundle(root: str | Path, store: str | Path | BundleStore, options: LoadOptions = LoadOptions(),
+                 progress: Callable[[str], None] | None = None, current: bool = True) -> BuildResult:
+    """Validate the tree under `root` and write it as a bundle revision into `store`.
+
+    Returns the manifest, or every diagnostic (exactly those `validate_tree` reports) when the
+    tree does not load.  `options.cache_dir` is the parse cache (None: one inside the store)."""
+    t0 = time.perf_counter()
+    store = store if isinstance(store, BundleStore) else BundleStore(store)
+    store.path.mkdir(parents=True, exist_ok=True)
+    say = progress or (lambda _msg: None)
+    root = Path(root)
+    scan = scan_tree(root, store, options, say, route=True)
+    if not scan.ok:
+        return BuildResult(None, scan.diagnostics, {"files": len(scan.paths), "bytes": scan.total_bytes,
+                                                    "seconds": time.perf_counter() - t0})
+    paths, displays, okeys, summaries = scan.paths, scan.displays, scan.okeys, scan.summaries
+    index, routing, infos, results, revision = scan.index, scan.routing, scan.infos, scan.results, scan.revision
+    parse_cache, total_bytes, parsed, diags = scan.parse_cache, scan.total_bytes, scan.parsed, scan.diagnostics
+    units = index["units"]
+    t_read = t0 + scan.read_s
     say(f"校验通过 valid: {len(paths)} 个文件 files, 修订 revision {revision}")
     t_valid = time.perf_counter()
     routes = [r["route"] for r in results]

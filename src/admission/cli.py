@@ -44,30 +44,43 @@ def validate(
     max_file_bytes: Annotated[Optional[int], typer.Option(help="单个文件大小上限 per-file size limit")] = None,
 ) -> None:
     """校验策略文件：语法、字段、类型、日期、重复标识与引用 — validate policy files."""
-    result = validate_tree(directory, _options(no_cache, max_file_bytes))
-    stats = result.policy.stats if result.policy else {}
+    options = _options(no_cache, max_file_bytes)
+    if options.cache_dir is not None:  # incremental: only changed files are parsed and checked again
+        from .bundle import validate_incremental
+
+        scan = validate_incremental(directory, options)
+        ok, revision, diagnostics = scan.ok, scan.revision, scan.diagnostics
+        stats = {"files": len(scan.paths), "bytes": scan.total_bytes, "parsed": scan.parsed}
+        counts = scan.counts()
+    else:
+        result = validate_tree(directory, options)
+        ok, diagnostics = result.ok, result.diagnostics
+        p = result.policy
+        revision = p.revision if p else None
+        stats = p.stats if p else {}
+        counts = {"units": len(p.units), "matters": len(p.matters), "township_lists": len(p.township_lists),
+                  "village_lists": len(p.village_lists)} if p else {}
     if format == Format.json:
-        typer.echo(json.dumps({"ok": result.ok, "revision": result.policy.revision if result.policy else None,
-                               "stats": stats, "diagnostics": [d.to_dict() for d in result.diagnostics]},
+        typer.echo(json.dumps({"ok": ok, "revision": revision if ok else None, "stats": stats if ok else {},
+                               "diagnostics": [d.to_dict() for d in diagnostics]},
                               ensure_ascii=False, indent=2))
     else:
-        for d in result.diagnostics:
+        for d in diagnostics:
             typer.echo(d.format())
-        if result.ok:
-            p = result.policy
-            typer.echo(f"校验通过 valid: {stats['files']} 个文件，{len(p.units)} 个单位，{len(p.matters)} 个事项，"
-                       f"{len(p.township_lists)} 个乡镇清单，{len(p.village_lists)} 个村(社区)清单，"
-                       f"修订 revision {p.revision}")
+        if ok:
+            typer.echo(f"校验通过 valid: {stats['files']} 个文件，{counts['units']} 个单位，{counts['matters']} 个事项，"
+                       f"{counts['township_lists']} 个乡镇清单，{counts['village_lists']} 个村(社区)清单，"
+                       f"修订 revision {revision}")
         else:
-            n = sum(1 for d in result.diagnostics if d.severity.value == "error")
+            n = sum(1 for d in diagnostics if d.severity.value == "error")
             typer.echo(f"校验失败 invalid: {n} 个错误 error(s)", err=True)
-    raise typer.Exit(_exit_code(result))
+    raise typer.Exit(_exit_code(ok, diagnostics))
 
 
-def _exit_code(result) -> int:
-    if result.ok:
+def _exit_code(ok: bool, diagnostics) -> int:
+    if ok:
         return 0
-    return 2 if any(d.code == "no-such-path" for d in result.diagnostics) else 1
+    return 2 if any(d.code == "no-such-path" for d in diagnostics) else 1
 
 
 @app.command()
@@ -90,7 +103,7 @@ def run(
         typer.echo(d.format())
     if not result.ok:
         typer.echo("校验失败 invalid", err=True)
-        raise typer.Exit(_exit_code(result))
+        raise typer.Exit(_exit_code(result.ok, result.diagnostics))
     p = result.policy
     typer.echo(f"策略 policy {directory}  修订 revision {p.revision}  校验通过 valid")
     typer.echo(f"  文件 files {p.stats['files']}  单位 units {len(p.units)}  事项 matters {len(p.matters)}")
@@ -167,7 +180,7 @@ def _load_or_exit(directory: Path, no_cache: bool = False):
         for d in result.diagnostics:
             typer.echo(d.format(), err=True)
         typer.echo("策略无法加载 policy does not load", err=True)
-        raise typer.Exit(_exit_code(result) if _exit_code(result) == 2 else 1)
+        raise typer.Exit(max(_exit_code(result.ok, result.diagnostics), 1))
     return result.policy
 
 

@@ -90,13 +90,10 @@ def duplicates(files: Iterable[PolicyFile]) -> tuple[dict[str, dict], list[Diagn
     return index, diags
 
 
-def references(files: Iterable[PolicyFile], index: dict[str, dict],
-               partial: dict[str, set[str]] | None = None) -> list[tuple[Diagnostic, str]]:
-    """Every reference to a missing id or to a unit of the wrong kind, with the field named.
-    Ids in `partial` (declared by files that failed validation) count as present."""
-    partial = partial or {}
-    diags: list[tuple[Diagnostic, str]] = []
-    units = index["units"]
+def reference_needs(files: Iterable[PolicyFile]) -> list[tuple]:
+    """Every reference the files make, as (record span, field, section, allowed unit kinds, id):
+    all a reference check needs of a file, small enough to cache apart from the parsed file."""
+    out: list[tuple] = []
     for pf in files:
         for rec in records(pf):
             spec = REFERENCES.get(type(rec))
@@ -107,21 +104,39 @@ def references(files: Iterable[PolicyFile], index: dict[str, dict],
                 if value is None:
                     continue
                 for ref in value if isinstance(value, list) else (value,):
-                    target = index[section].get(ref)
-                    if target is None and ref in partial.get(section, ()):
-                        continue
-                    if target is None:
-                        diags.append((_missing(rec, fname, section, ref, index), fname))
-                    elif kinds is not None and section == "units" and units[ref].kind not in kinds:
-                        allowed = "、".join(k.label for k in kinds)
-                        diags.append((Diagnostic(
-                            "reference-kind",
-                            f"{fname} 引用的 '{ref}'（{units[ref].name}）是{units[ref].kind.label}，这里应为：{allowed}",
-                            rec.span, subject=ref, message_en=f"'{fname}' must reference a unit of kind {sorted(k.value for k in kinds)}"), fname))
+                    out.append((rec.span, fname, section, kinds, ref))
+    return out
+
+
+def check_references(needs: Iterable[tuple], index: dict[str, dict],
+                     partial: dict[str, set[str]] | None = None) -> list[tuple[Diagnostic, str]]:
+    """Every need (see `reference_needs`) naming a missing id or a unit of the wrong kind, with
+    the field named.  Ids in `partial` (declared by files that failed validation) count as present."""
+    partial = partial or {}
+    diags: list[tuple[Diagnostic, str]] = []
+    units = index["units"]
+    for span, fname, section, kinds, ref in needs:
+        target = index[section].get(ref)
+        if target is None and ref in partial.get(section, ()):
+            continue
+        if target is None:
+            diags.append((_missing(span, fname, section, ref, index), fname))
+        elif kinds is not None and section == "units" and units[ref].kind not in kinds:
+            allowed = "、".join(k.label for k in kinds)
+            diags.append((Diagnostic(
+                "reference-kind",
+                f"{fname} 引用的 '{ref}'（{units[ref].name}）是{units[ref].kind.label}，这里应为：{allowed}",
+                span, subject=ref, message_en=f"'{fname}' must reference a unit of kind {sorted(k.value for k in kinds)}"), fname))
     return diags
 
 
-def _missing(rec: BaseModel, fname: str, section: str, ref: str, index: dict[str, dict]) -> Diagnostic:
+def references(files: Iterable[PolicyFile], index: dict[str, dict],
+               partial: dict[str, set[str]] | None = None) -> list[tuple[Diagnostic, str]]:
+    """`check_references` of every reference the files make."""
+    return check_references(reference_needs(files), index, partial)
+
+
+def _missing(span, fname: str, section: str, ref: str, index: dict[str, dict]) -> Diagnostic:
     table = index[section]
     guess = difflib.get_close_matches(ref, list(table) if len(table) < 50_000 else [], n=1, cutoff=0.75)
     if not guess:  # an author may have written the name instead of the id
@@ -134,4 +149,4 @@ def _missing(rec: BaseModel, fname: str, section: str, ref: str, index: dict[str
         help_ = "多个标识要写成列表，不要用中文逗号或顿号连接"
     return Diagnostic(
         "unknown-reference", f"{fname} 引用的{_SECTION_WORD.get(section, section)} '{ref}' 不存在",
-        rec.span, subject=ref, help=help_, message_en=f"'{fname}' references unknown {section} id '{ref}'")
+        span, subject=ref, help=help_, message_en=f"'{fname}' references unknown {section} id '{ref}'")
