@@ -301,3 +301,52 @@ def test_the_application_row_is_the_only_state(rt):
     with rt.workflow.tx() as s:
         row = s.exec(select(Application).where(Application.id == app.id)).one()
         assert row.state == "consulting" and row.flow_revision
+
+
+def test_the_facts_a_step_reads_rows_for_are_declared(rt):
+    """A step reads the log and the opinions only when a guard reads a fact in `PAST_FACTS` or
+    `OPINION_FACTS`; every fact computed from those rows must be in these sets."""
+    from types import SimpleNamespace
+
+    from admission.flow.facts import OPINION_FACTS, PAST_FACTS, StepInput, compute
+    from admission.flow.service import _parse_request
+
+    wf = rt.workflow
+    opinions = [SimpleNamespace(unit=TOWN, stance="dissent", answer=None),
+                SimpleNamespace(unit=D_TJ, stance="agree", answer=None)]
+    adjustment = {"township": TOWN, "change": "add", "list": "cooperative", "matter": "M-RKPC", "lead": D_TJ,
+                  "reason": "r", "departments": [D_TJ]}
+    for flow_id, request, applicant in (("admission", admission_request(), D_TJ), ("adjustment", adjustment, TOWN)):
+        flow = wf.flow(flow_id)
+        payload = _parse_request(flow, request)
+        targets = list(payload.targets) if flow_id == "admission" else [TOWN]
+        step = StepInput("approve", COUNTY, "编办-王五", D0, effective=dt.date(2025, 3, 1))
+
+        def facts(reviewers=(set(), set()), approved_on=None, opinions=()):
+            return compute(index=wf.index, calendar=wf.calendar, flow_params=flow.params, kind=flow.kind.value,
+                           request=payload, applicant_unit=applicant, applicant_person="p", reviewers=reviewers,
+                           opinions=list(opinions), opinion_deadline=None, approved_on=approved_on, step=step,
+                           targets=targets)
+
+        base = facts()
+        past = facts(reviewers=({COUNTY}, {"编办-王五"}), approved_on=dt.date(2025, 3, 5))
+        said = facts(opinions=opinions)
+        assert {k for k in base if base[k] != past[k]} == PAST_FACTS
+        assert {k for k in base if base[k] != said[k]} <= OPINION_FACTS
+        assert {k for k in base if base[k] != said[k]}  # the opinions do change some facts
+
+
+def test_a_sqlite_without_returning_takes_the_two_statement_paths(tmp_path, monkeypatch):
+    """SQLite before 3.35 has no RETURNING: application numbers and opinions still work."""
+    from admission.flow import service
+
+    monkeypatch.setattr(service, "_SQLITE_RETURNING", False)
+    rt = open_runtime(load(build_policy_dir(tmp_path)), make_db_url("sqlite", tmp_path))
+    first, second = submit(rt), submit(rt)
+    assert (first.id, second.id) == ("WF-2025-000001", "WF-2025-000002")
+    rt.workflow.give_opinion(app_id=first.id, unit=TOWN, person="永安镇-李四", stance="agree", text=None, on=D0)
+    with pytest.raises(Conflict):
+        rt.workflow.give_opinion(app_id=first.id, unit=TOWN, person="永安镇-李四", stance="agree", text=None, on=D0)
+    app = to_entered(rt, second)
+    assert app.state == "entered" and [o.unit for o in rt.workflow.opinions(first.id)] == [TOWN]
+    assert rt.workflow.verify_chain() == []

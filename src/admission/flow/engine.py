@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from durable import engine as _engine
 
 from ..model.flow import Flow
-from .expr import check_condition, encode_value, to_durable
+from .expr import check_condition, encode_value, fact_names, to_durable
 from .facts import FACTS
 
 _LOCK = threading.Lock()  # the C core has no locks; calls are microseconds, serialise them
@@ -49,6 +49,7 @@ class CompiledFlow:
     guard_ruleset: str
     chart_ruleset: str
     guard_index: dict[str, tuple[str, int]]  # rule name -> (action, guard position)
+    reads: tuple[frozenset[str], ...]  # per transition: the facts its guards read
 
 
 class FlowEngine:
@@ -74,13 +75,17 @@ class FlowEngine:
         c_name = f"c_{safe}_{revision}"  # registered as `<name>$state`, posted to as `<name>`
         rules: dict = {}
         guard_index: dict[str, tuple[str, int]] = {}
+        reads: list[frozenset[str]] = []
         for ti, t in enumerate(flow.transitions):
+            names: set[str] = set()
             for gi, guard in enumerate(t.guards):
                 node = check_condition(guard.when, FACTS)
+                names |= fact_names(node)
                 name = f"r{ti}_{gi}"
                 guard_index[name] = (t.action, gi)
                 cond = {"$and": [{"_transition": f"{ti}"}, to_durable(node)]}
                 rules[name] = {"all": [{"m": cond}], "run": _recorder(name)}
+            reads.append(frozenset(names))
         # Every fact must be handled by some rule: deleting the state of a sid whose message no
         # rule matched segfaults durable-rules 2.0.28 (found here; reproduced in 3 of 3 runs).
         rules["z_always"] = {"all": [{"m": {"_always": 1}}], "run": _noop}
@@ -92,13 +97,15 @@ class FlowEngine:
             for src in t.source:
                 chart[src][f"t{ti}"] = {"all": [{"m": {"x_step": f"{ti}"}}], "to": t.to, "run": _status(t.to)}
         self._host.set_rulesets({f"{c_name}$state": chart, g_name: rules})
-        return CompiledFlow(flow, revision, g_name, c_name, guard_index)
+        return CompiledFlow(flow, revision, g_name, c_name, guard_index, tuple(reads))
 
     def fired_guards(self, compiled: CompiledFlow, transition_index: int, facts: dict) -> list[int]:
-        """Positions of the guards of one transition whose conditions hold for `facts`."""
+        """Positions of the guards of one transition whose conditions hold for `facts`.  The fact
+        posted carries the facts those guards read (every rule of the ruleset tests
+        `_transition` first, so no other fact can make any of them fire); each must be given."""
         if not compiled.flow.transitions[transition_index].guards:
             return []
-        message = {name: encode_value(FACTS[name].type, value) for name, value in facts.items() if name in FACTS}
+        message = {name: encode_value(FACTS[name].type, facts[name]) for name in compiled.reads[transition_index]}
         message["_always"] = 1
         message["_transition"] = f"{transition_index}"
         with _LOCK:

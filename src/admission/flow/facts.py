@@ -79,6 +79,12 @@ FACTS: dict[str, FactSpec] = {
     "apply_ahead_working_days": FactSpec(I, "参数：须提前申请的工作日数"),
 }
 
+# The facts computed from rows a step reads only when one of its guards reads such a fact: from
+# the application's log (who reviewed it, when it was last approved) and from its opinions.
+PAST_FACTS = frozenset({"actor_is_reviewer_unit", "actor_is_reviewer_person", "approved_on",
+                        "effective_before_approval"})
+OPINION_FACTS = frozenset({"opinions_missing", "dissents", "dissents_unanswered", "departments_missing"})
+
 
 @dataclass
 class StepInput:
@@ -114,7 +120,7 @@ def compute(*, index: Index, calendar: WorkCalendar, flow_params: dict[str, int]
     d = step.on.toordinal()
     actor = units.get(step.unit)
     reviewer_units, reviewer_people = reviewers
-    f: dict = {name: _neutral(spec.type) for name, spec in FACTS.items()}
+    f: dict = dict(_NEUTRAL)
     f.update(
         action=step.action, today=step.on,
         actor_level_rank=actor.rank if actor else 9,
@@ -198,3 +204,6 @@ def _adjustment_facts(f: dict, index: Index, req: AdjustmentRequest, opinions: l
 
 def _neutral(t: str):
     return {"bool": False, "int": 0, "str": "", "date": dt.date(1970, 1, 1)}[t]
+
+
+_NEUTRAL = {name: _neutral(spec.type) for name, spec in FACTS.items()}  # immutable values

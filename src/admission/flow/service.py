@@ -14,6 +14,8 @@ import datetime as dt
 import hashlib
 import json
 import os
+import sqlite3
+import weakref
 from collections.abc import Iterator
 from types import SimpleNamespace
 from contextlib import contextmanager
@@ -23,7 +25,9 @@ from functools import lru_cache
 from pydantic import ValidationError
 from sqlalchemy import bindparam, func, insert, text, update
 from sqlalchemy import select as core_select
-from sqlalchemy.engine import Engine
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, select
 
 from ..index import Index
@@ -32,33 +36,72 @@ from ..model.entities import AdmissionRecord, Exit
 from ..model.enums import AdmissionState, Level, Term, UnitKind
 from ..model.flow import Flow, Phase
 from ..store.db import is_sqlite
-from ..store.tables import Application, Change, Counter, FlowDefinition, Opinion, Refusal, TransitionLog
+from ..store.tables import (
+    Application, ApplicationRow, Change, Counter, FlowDefinition, Opinion, OpinionRow, Refusal, TransitionLog,
+    utcnow,
+)
 from .calendar import WorkCalendar
 from .engine import flow_engine
-from .facts import StepInput, compute
+from .facts import OPINION_FACTS, PAST_FACTS, StepInput, compute
 from .requests import AdjustmentRequest, AdmissionRequest
 
 GENESIS = "0" * 64
 
-# Core statements for the write path: a step costs a handful of statements and no ORM unit of
-# work (the ORM path ran at 225 steps/s on SQLite; see bench/flow.py).
+# Core statements for the write path: a step is one transaction on a bare Connection (no ORM
+# Session or unit of work), a handful of statements, and plain row objects (`ApplicationRow`).
+# The ORM path ran at 225 steps/s on SQLite, this one at over 1,000 (see bench/flow.py).
 _APP = Application.__table__
 _LOG = TransitionLog.__table__
 _OPINION = Opinion.__table__
 _CHANGE = Change.__table__
+_COUNTER = Counter.__table__
+_FLOWDEF = FlowDefinition.__table__
 _APP_FIELDS = [c.name for c in _APP.columns]
-_SEL_APP = core_select(_APP).where(_APP.c.id == bindparam("id"))
-_SEL_LAST_HASH = core_select(_LOG.c.hash).order_by(_LOG.c.seq.desc()).limit(1)
+_LAST_HASH = core_select(_LOG.c.hash).order_by(_LOG.c.seq.desc()).limit(1)
+# the application row and the hash the audit chain ends with, in one statement (read after the
+# chain is locked); the row's columns come first, in table order (`ApplicationRow.from_row`)
+_SEL_APP = core_select(_APP, _LAST_HASH.scalar_subquery().label("last_hash")).where(_APP.c.id == bindparam("id"))
+_SEL_APP_FOR_UPDATE = _SEL_APP.with_for_update(of=_APP)
 _SEL_PAST = core_select(_LOG.c.unit, _LOG.c.person, _LOG.c.role, _LOG.c.action, _LOG.c.on_date).where(
     _LOG.c.application_id == bindparam("id")).order_by(_LOG.c.seq)
 _SEL_OPINIONS = core_select(_OPINION).where(_OPINION.c.application_id == bindparam("id"))
+_SEL_FLOWDEF = core_select(_FLOWDEF.c.definition).where(_FLOWDEF.c.flow_id == bindparam("flow_id"),
+                                                        _FLOWDEF.c.revision == bindparam("revision"))
 _MUTABLE = ("state", "phase", "payload", "version", "state_since", "due", "overdue", "effective_from",
             "effective_until", "exited_on", "updated_at")
-_UPD_APP = update(_APP).where(_APP.c.id == bindparam("app_id")).values({n: bindparam(n) for n in _MUTABLE})
+_MUTABLE_AT = tuple((name, _APP_FIELDS.index(name)) for name in _MUTABLE)
+_UPDATES: dict[tuple[str, ...], object] = {}  # the columns a step changed -> its UPDATE
 _INS_APP = insert(_APP)
 _INS_LOG = insert(_LOG)
-_INS_OPINION = insert(_OPINION)
 _INS_CHANGE = insert(_CHANGE)
+_INS_FLOWDEF = insert(_FLOWDEF)
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+# SQLite has RETURNING from 3.35; older libraries take the two-statement paths below
+_SQLITE_RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)
+_SEL_COUNTER = core_select(_COUNTER.c.value).where(_COUNTER.c.name == bindparam("counter"))
+_UPD_COUNTER = update(_COUNTER).where(_COUNTER.c.name == bindparam("counter")).values(value=_COUNTER.c.value + 1)
+_INS_COUNTER = insert(_COUNTER)
+_SEL_OPINION_OF = core_select(_OPINION.c.id).where(_OPINION.c.application_id == bindparam("application_id"),
+                                                   _OPINION.c.unit == bindparam("unit"))
+_INS_OPINION = insert(_OPINION)
+
+
+def _dialect_statements(dialect: str) -> dict:
+    """Upserts, which SQLAlchemy spells per dialect (the SQL is the same on both)."""
+    ins = sqlite_dialect.insert if dialect == "sqlite" else pg_dialect.insert
+    bump = ins(_COUNTER).values(name=bindparam("name"), value=1)
+    return {
+        # the next application number, and the hash the audit chain ends with (read once the
+        # chain is locked): one statement; the counter row stays locked until commit
+        "bump": bump.on_conflict_do_update(index_elements=[_COUNTER.c.name], set_={"value": _COUNTER.c.value + 1})
+        .returning(_COUNTER.c.value, _LAST_HASH.scalar_subquery()),
+        # an opinion, unless the unit already gave one (the unique constraint decides)
+        "opinion": ins(_OPINION).on_conflict_do_nothing(
+            index_elements=[_OPINION.c.application_id, _OPINION.c.unit]).returning(_OPINION.c.id),
+    }
+
+
+_DIALECT = {name: _dialect_statements(name) for name in ("sqlite", "postgresql")}
 CHAIN_LOCK = 0x61646D69  # advisory lock key of the audit chain ("admi")
 
 
@@ -117,48 +160,83 @@ class Workflow:
         self._remembered: set[tuple[str, str]] = set()
         self.calendar = WorkCalendar.from_policy(self.policy.calendars)
         self.engine = flow_engine()
+        self._sqlite = is_sqlite(self.db)
+        self._sql = _DIALECT.get(self.db.dialect.name) or _DIALECT["postgresql"]
+        self._returning = _SQLITE_RETURNING or not self._sqlite
 
     # ------------------------------------------------------------------ transactions
     @contextmanager
     def tx(self) -> Iterator[Session]:
+        """An ORM session in one transaction (reading, `tick`, answers, refusals)."""
         with Session(self.db, expire_on_commit=False) as s:
             with s.begin():
                 yield s
 
-    def _lock_app(self, s: Session, app_id: str) -> Application:
-        """The application row, locked for this transaction (a detached object; written back
-        with `_save_app`)."""
-        stmt = _SEL_APP if is_sqlite(self.db) else _SEL_APP.with_for_update()
-        row = s.connection().execute(stmt, {"id": app_id}).mappings().first()
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """One transaction on a bare connection, for the hot write path (apply, steps, opinions):
+        BEGIN IMMEDIATE on SQLite (store.db); commit at the end, roll back on any exception."""
+        with self.db.begin() as conn:
+            yield conn
+
+    def _lock(self, conn: Connection, app_id: str) -> tuple[str, ApplicationRow, tuple]:
+        """Lock the audit chain, then the application row; return the hash the chain ends with,
+        the row (a plain object, written back with `_save_app`) and its values as read.  SQLite
+        transactions are already serialised (BEGIN IMMEDIATE); PostgreSQL takes the chain's
+        transaction advisory lock, then reads the row FOR UPDATE (and the chain's end, in the same
+        statement, once it holds the lock); both locks are released at commit or rollback."""
+        if self._sqlite:
+            row = conn.execute(_SEL_APP, {"id": app_id}).first()
+        else:
+            conn.execute(_ADVISORY_LOCK, {"k": CHAIN_LOCK})
+            row = conn.execute(_SEL_APP_FOR_UPDATE, {"id": app_id}).first()
         if row is None:
             raise NotFound(f"申请 {app_id} 不存在", code="no-such-application")
-        return Application(**row)
+        return row[-1] or GENESIS, ApplicationRow.from_row(row), tuple(row)
 
-    def _save_app(self, s: Session, app: Application) -> None:
-        params = {name: getattr(app, name) for name in _MUTABLE}
+    def _save_app(self, conn: Connection, app: ApplicationRow, read: tuple) -> None:
+        """Write back the columns that changed since `read` (an index on a column not set is
+        left alone)."""
+        params = {name: getattr(app, name) for name, i in _MUTABLE_AT if getattr(app, name) != read[i]}
+        if not params:
+            return
+        stmt = _UPDATES.get(key := tuple(params))
+        if stmt is None:
+            stmt = _UPDATES[key] = update(_APP).where(_APP.c.id == bindparam("app_id")).values(
+                {n: bindparam(n) for n in key})
         params["app_id"] = app.id
-        s.connection().execute(_UPD_APP, params)
+        conn.execute(stmt, params)
 
-    def _lock_chain(self, s: Session) -> str:
-        """Serialise writers of the audit chain; return the hash of its last entry.  SQLite
-        transactions are already serialised (BEGIN IMMEDIATE); PostgreSQL takes a transaction
-        advisory lock, released at commit or rollback."""
-        if not is_sqlite(self.db):
-            s.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=CHAIN_LOCK))
-        return s.connection().execute(_SEL_LAST_HASH).scalar() or GENESIS
+    def _lock_chain(self, conn: Connection) -> str:
+        """Serialise writers of the audit chain (as `_lock`); return the hash of its last entry."""
+        if not self._sqlite:
+            conn.execute(_ADVISORY_LOCK, {"k": CHAIN_LOCK})
+        return conn.execute(_LAST_HASH).scalar() or GENESIS
 
-    def _next_id(self, s: Session, on: dt.date) -> str:
+    def _next_id(self, conn: Connection, on: dt.date) -> tuple[str, str]:
+        """Lock the audit chain (as `_lock`), then take the next application number; return it
+        and the hash the chain ends with."""
         name = f"app-{on.year}"
-        stmt = select(Counter).where(Counter.name == name)
-        if not is_sqlite(self.db):
-            stmt = stmt.with_for_update()
-        row = s.exec(stmt).first()
-        if row is None:
-            row = Counter(name=name, value=0)
-            s.add(row)
-        row.value += 1
-        s.add(row)
-        return f"WF-{on.year}-{row.value:06d}"
+        if self._returning:
+            if not self._sqlite:
+                conn.execute(_ADVISORY_LOCK, {"k": CHAIN_LOCK})
+            value, last = conn.execute(self._sql["bump"], {"name": name}).one()
+            last = last or GENESIS
+        else:  # old SQLite: its transaction is serialised already (BEGIN IMMEDIATE)
+            last = self._lock_chain(conn)
+            if conn.execute(_UPD_COUNTER, {"counter": name}).rowcount == 0:
+                conn.execute(_INS_COUNTER, {"name": name, "value": 1})
+            value = conn.execute(_SEL_COUNTER, {"counter": name}).scalar_one()
+        return f"WF-{on.year}-{value:06d}", last
+
+    def _add_opinion(self, conn: Connection, row: dict) -> bool:
+        """Insert an opinion unless the unit has given one already (False then)."""
+        if self._returning:
+            return conn.execute(self._sql["opinion"], row).first() is not None
+        if conn.execute(_SEL_OPINION_OF, row).first() is not None:
+            return False
+        conn.execute(_INS_OPINION, row)
+        return True
 
     # ------------------------------------------------------------------ flows
     def flow(self, flow_id: str) -> Flow:
@@ -167,28 +245,28 @@ class Workflow:
             raise NotFound(f"流程 {flow_id} 不存在", code="no-such-flow")
         return f
 
-    def _pinned(self, s: Session, app: Application) -> Flow:
+    def _pinned(self, conn: Connection, app: ApplicationRow) -> Flow:
         current = self.policy.flows.get(app.flow_id)
         if current is not None and flow_revision(current) == app.flow_revision:
             return current
-        row = s.get(FlowDefinition, (app.flow_id, app.flow_revision))
-        if row is None:
+        definition = conn.execute(_SEL_FLOWDEF, {"flow_id": app.flow_id, "revision": app.flow_revision}).scalar()
+        if definition is None:
             raise Conflict(f"申请 {app.id} 所用的流程版本 {app.flow_revision} 已找不到", code="flow-revision-missing")
-        return _flow_from_json(json.dumps(row.definition, sort_keys=True))
+        return _flow_from_json(json.dumps(definition, sort_keys=True))
 
-    def _remember_flow(self, s: Session, flow: Flow, revision: str) -> None:
+    def _remember_flow(self, conn: Connection, flow: Flow, revision: str) -> None:
         if (flow.id, revision) in self._remembered:
             return
-        if s.get(FlowDefinition, (flow.id, revision)) is None:
-            s.add(FlowDefinition(flow_id=flow.id, revision=revision,
-                                 definition=flow.model_dump(mode="json", by_alias=True)))
+        if conn.execute(_SEL_FLOWDEF, {"flow_id": flow.id, "revision": revision}).first() is None:
+            conn.execute(_INS_FLOWDEF, {"flow_id": flow.id, "revision": revision, "first_seen": utcnow(),
+                                        "definition": flow.model_dump(mode="json", by_alias=True)})
 
     # ------------------------------------------------------------------ roles
-    def _county_of_app(self, app: Application) -> str | None:
+    def _county_of_app(self, app: Application | ApplicationRow) -> str | None:
         u = self.index.units.get(app.applicant_unit)
         return u.county if u else None
 
-    def roles_of(self, app: Application, unit: str, payload) -> set[str]:
+    def roles_of(self, app: Application | ApplicationRow, unit: str, payload) -> set[str]:
         """The flow roles `unit` may play on `app`."""
         units = self.index.units
         u = units.get(unit)
@@ -220,7 +298,7 @@ class Workflow:
         return roles
 
     # ------------------------------------------------------------------ apply
-    def apply(self, *, flow_id: str, unit: str, person: str, request: dict, on: dt.date) -> Application:
+    def apply(self, *, flow_id: str, unit: str, person: str, request: dict, on: dt.date) -> ApplicationRow:
         """Submit an application (the apply step); guards of the `apply` transition run first."""
         flow = self.flow(flow_id)
         payload = _parse_request(flow, request)
@@ -240,7 +318,7 @@ class Workflow:
         if flow.kind.value == "adjustment" and unit != payload.township:
             raise Forbidden("动态调整由乡镇(街道)为自己申请", code="applicant-not-township")
         targets = list(payload.targets) if isinstance(payload, AdmissionRequest) else [payload.township]
-        app = Application(
+        app = ApplicationRow(
             id="(new)", flow_id=flow.id, flow_revision=revision, kind=flow.kind.value, state=flow.initial,
             phase=flow.state(flow.initial).phase.value, applicant_unit=applicant_info.attributed
             if flow.kind.value == "admission" else unit, applicant_person=person, matter=payload.matter,
@@ -249,40 +327,40 @@ class Workflow:
         step = StepInput("apply", unit, person, on)
         fired: list[dict] = []
         if apply_t:
-            fired = self._guards(flow, revision, apply_t[0], app, payload, step, [], None, (set(), set()))
+            fired = self._guards(flow, revision, apply_t[0], app, payload, step)
             blocking = [g for g in fired if g["fired"] and g["effect"] != "none"]
             if blocking:
                 self._refuse(None, "apply", unit, person, "applicant", blocking)
                 raise Refused("申请未通过：" + "；".join(g["message"] for g in blocking), details=blocking)
-        with self.tx() as s:
-            self._remember_flow(s, flow, revision)
-            app.id = self._next_id(s, on)
+        with self._write() as conn:
+            self._remember_flow(conn, flow, revision)
+            app.id, prev_hash = self._next_id(conn, on)
             self._enter_state(app, flow, flow.initial, on)
-            s.connection().execute(_INS_APP, {name: getattr(app, name) for name in _APP_FIELDS})
-            self._log(s, app, "apply", None, app.state, unit, person, "applicant", on, fired, None, {}, request)
+            conn.execute(_INS_APP, app.values())
+            self._log(conn, app, "apply", None, app.state, unit, person, "applicant", on, fired, None, {}, request,
+                      prev_hash=prev_hash)
         self._remembered.add((flow.id, revision))  # only once it is committed
         return app
 
     # ------------------------------------------------------------------ steps
     def step(self, *, app_id: str, action: str, unit: str, person: str, on: dt.date, reason: str | None = None,
              document: str | None = None, meeting: str | None = None, effective: dt.date | None = None,
-             passed: bool | None = None, if_match: int | None = None) -> Application:
+             passed: bool | None = None, if_match: int | None = None) -> ApplicationRow:
         """Take `action` on an application, or raise a `WorkflowError` having changed nothing."""
         _require_person(person)
         step = StepInput(action, unit, person, on, reason, document, meeting, effective, passed)
         try:
-            with self.tx() as s:
-                return self._step(s, app_id, step, if_match)
+            with self._write() as conn:
+                return self._step(conn, app_id, step, if_match)
         except _RefusedInside as refused:
             self._refuse(app_id, action, unit, person, refused.role, refused.details)
             raise refused.error from None
 
-    def _step(self, s: Session, app_id: str, step: StepInput, if_match: int | None) -> Application:
-        prev_hash = self._lock_chain(s)
-        app = self._lock_app(s, app_id)
+    def _step(self, conn: Connection, app_id: str, step: StepInput, if_match: int | None) -> ApplicationRow:
+        prev_hash, app, read = self._lock(conn, app_id)
         if if_match is not None and app.version != if_match:
             raise PreconditionFailed(f"申请 {app_id} 已被他人修改（当前版本 {app.version}，请求版本 {if_match}）")
-        flow = self._pinned(s, app)
+        flow = self._pinned(conn, app)
         revision = app.flow_revision
         named = [i for i, t in enumerate(flow.transitions) if t.action == step.action]
         if step.action == "apply":
@@ -306,10 +384,9 @@ class Workflow:
         missing = [r for r in t.requires if not _given(step, r)]
         if missing:
             raise Invalid(f"{step.action} 必须填写：{'、'.join(missing)}", code="missing-input")
-        reviewers, approved_on = self._past(s, app.id)
-        self._separation_of_duties(app, step, role, reviewers)
-        opinions = s.connection().execute(_SEL_OPINIONS, {"id": app.id}).all() if t.guards else []
-        fired = self._guards(flow, revision, ti, app, payload, step, opinions, approved_on, reviewers)
+        past = _Past(conn, app.id)
+        self._separation_of_duties(app, step, role, past)
+        fired = self._guards(flow, revision, ti, app, payload, step, conn, past)
         blocking = [g for g in fired if g["fired"] and g["effect"] == "block"]
         if blocking:
             raise _RefusedInside(Refused("；".join(g["message"] for g in blocking), details=blocking), role, blocking)
@@ -324,48 +401,47 @@ class Workflow:
             to = self.engine.move(self.engine.compile(flow, revision), app.state, ti)
         _crash_point("before-write")
         self._enter_state(app, flow, to, step.on)
-        self._effects(s, app, flow, before, to, step, payload, approved_on)
+        self._effects(conn, app, flow, before, to, step, payload, past)
         reason = step.reason or ("；".join(g["message"] for g in rejects + backs) or None)
         docs = {k: v for k, v in (("document", step.document), ("meeting", step.meeting)) if v}
         if step.effective:
             docs["effective"] = step.effective.isoformat()
         if step.passed is not None:
             docs["evaluation_passed"] = step.passed
-        self._save_app(s, app)
+        self._save_app(conn, app, read)
         _crash_point("after-app")
-        self._log(s, app, step.action, before, to, step.unit, step.person, role, step.on, fired, reason, docs,
+        self._log(conn, app, step.action, before, to, step.unit, step.person, role, step.on, fired, reason, docs,
                   {}, prev_hash=prev_hash)
         _crash_point("after-log")
         return app
 
-    def _separation_of_duties(self, app: Application, step: StepInput, role: str,
-                              reviewers: tuple[set[str], set[str]]) -> None:
+    def _separation_of_duties(self, app: ApplicationRow, step: StepInput, role: str, past: _Past) -> None:
         if role not in ("approver", "higher_approver"):
             if role == "reviewer" and (step.person == app.applicant_person or
                                        self.index.units[step.unit].attributed == app.applicant_unit):
                 raise _RefusedInside(Forbidden("审核人不能是申请人或申请单位", code="separation-of-duties"), role, [])
             return
-        reviewer_units, reviewer_people = reviewers
+        reviewer_units, reviewer_people = past.reviewers
         unit = self.index.units[step.unit]
         if (step.person == app.applicant_person or step.person in reviewer_people
                 or unit.attributed == app.applicant_unit or step.unit in reviewer_units):
             raise _RefusedInside(Forbidden("审批人（单位）不能是本申请的申请人或审核人（单位）",
                                            code="separation-of-duties"), role, [])
 
-    def _past(self, s: Session, app_id: str) -> tuple[tuple[set[str], set[str]], dt.date | None]:
-        """From the application's log: who reviewed it (units, people) and when it was last approved."""
-        rows = s.connection().execute(_SEL_PAST, {"id": app_id}).all()
-        units = {r[0] for r in rows if r[2] == "reviewer"}
-        people = {r[1] for r in rows if r[2] == "reviewer"}
-        approved = [r[4] for r in rows if r[3] in ("approve", "approve_higher")]
-        return (units, people), (approved[-1] if approved else None)
-
-
-    def _guards(self, flow: Flow, revision: str, ti: int, app: Application, payload, step: StepInput,
-                opinions: list, approved_on: dt.date | None, reviewers) -> list[dict]:
+    def _guards(self, flow: Flow, revision: str, ti: int, app: ApplicationRow, payload, step: StepInput,
+                conn: Connection | None = None, past: _Past | None = None) -> list[dict]:
+        """Evaluate the guards of transition `ti`.  The opinions and the log (`past`) are read
+        only when one of its guards reads a fact computed from them; without `conn` (applying)
+        there are none."""
         t = flow.transitions[ti]
         if not t.guards:
             return []
+        compiled = self.engine.compile(flow, revision)
+        reads = compiled.reads[ti]
+        opinions = (conn.execute(_SEL_OPINIONS, {"id": app.id}).all()
+                    if conn is not None and reads & OPINION_FACTS else [])
+        reviewers, approved_on = ((past.reviewers, past.approved_on) if past is not None and reads & PAST_FACTS
+                                  else ((set(), set()), None))
         opinion_due = app.payload.get("_opinion_due") if isinstance(app.payload, dict) else None
         facts = compute(
             index=self.index, calendar=self.calendar, flow_params=flow.params, kind=flow.kind.value,
@@ -373,11 +449,11 @@ class Workflow:
             reviewers=reviewers, opinions=opinions,
             opinion_deadline=dt.date.fromisoformat(opinion_due) if opinion_due else None,
             approved_on=approved_on, step=step, targets=list(app.targets))
-        fired = set(self.engine.fired_guards(self.engine.compile(flow, revision), ti, facts))
+        fired = set(self.engine.fired_guards(compiled, ti, facts))
         return [{"guard": g.id, "fired": i in fired, "effect": g.effect.value, "message": g.message}
                 for i, g in enumerate(t.guards)]
 
-    def _enter_state(self, app: Application, flow: Flow, state_id: str, on: dt.date) -> None:
+    def _enter_state(self, app: ApplicationRow, flow: Flow, state_id: str, on: dt.date) -> None:
         state = flow.state(state_id)
         app.state = state_id
         app.phase = state.phase.value
@@ -394,23 +470,24 @@ class Workflow:
         app.version = (app.version or 0) + 1
         app.updated_at = dt.datetime.now(dt.timezone.utc)
 
-    def _effects(self, s: Session, app: Application, flow: Flow, before: str, to: str, step: StepInput,
-                 payload, approved: dt.date | None) -> None:
+    def _effects(self, conn: Connection, app: ApplicationRow, flow: Flow, before: str, to: str, step: StepInput,
+                 payload, past: _Past) -> None:
         """Dates and the change feed when an application enters or leaves the enter phase."""
         old = flow.state(before).phase
         new = flow.state(to).phase
         if new == Phase.enter and old != Phase.enter:
             start = step.effective or (payload.start if isinstance(payload, AdmissionRequest) else None) or step.on
+            approved = past.approved_on
             if approved and start < approved:
                 raise Invalid(f"进入日期 {start} 不能早于批准日期 {approved}", code="effective-before-approval")
             app.effective_from = start
             if flow.kind.value == "adjustment":
-                _add_change(s, "adjustment-decided", app.id,
+                _add_change(conn, "adjustment-decided", app.id,
                             {**payload.model_dump(mode="json"), "effective": start.isoformat()})
                 return
             if isinstance(payload, AdmissionRequest) and payload.term == Term.short:
                 app.effective_until = payload.end
-            _add_change(s, "admission-entered", app.id,
+            _add_change(conn, "admission-entered", app.id,
                         {"matter": app.matter, "targets": app.targets, "from": start.isoformat(),
                          "until": app.effective_until.isoformat() if app.effective_until else None})
         elif old == Phase.enter and new != Phase.enter:
@@ -418,43 +495,40 @@ class Workflow:
             if app.effective_until and app.effective_until < last:
                 last = app.effective_until
             app.exited_on = last
-            _add_change(s, "admission-exited", app.id,
+            _add_change(conn, "admission-exited", app.id,
                         {"matter": app.matter, "targets": app.targets, "last_day": last.isoformat(),
                          "reason": step.reason})
 
     # ------------------------------------------------------------------ opinions
     def give_opinion(self, *, app_id: str, unit: str, person: str, stance: str, text: str | None,
-                     on: dt.date, if_match: int | None = None) -> Opinion:
+                     on: dt.date, if_match: int | None = None) -> OpinionRow:
         """A target township's (or, for an adjustment, a concerned department's) opinion."""
         _require_person(person)
         if stance not in ("agree", "dissent"):
             raise Invalid("意见只能是 agree（同意）或 dissent（不同意）", code="bad-stance")
         if stance == "dissent" and not text:
             raise Invalid("不同意须写明理由", code="missing-input")
-        with self.tx() as s:
-            prev_hash = self._lock_chain(s)
-            app = self._lock_app(s, app_id)
+        with self._write() as conn:
+            prev_hash, app, read = self._lock(conn, app_id)
             if if_match is not None and app.version != if_match:
                 raise PreconditionFailed(f"申请 {app_id} 已被他人修改")
             if app.phase != Phase.review.value:
                 raise Conflict(f"申请 {app_id} 不在审核阶段，不能再给意见", code="not-in-review")
-            flow = self._pinned(s, app)
+            flow = self._pinned(conn, app)
             payload = _parse_request(flow, app.payload)
             roles = self.roles_of(app, unit, payload)
             consulted = "department" if flow.kind.value == "adjustment" else "township"
             if consulted not in roles:
                 raise Forbidden(f"{self._name(unit)} 不是本申请征求意见的单位", code="not-consulted")
-            existing = [o for o in s.connection().execute(_SEL_OPINIONS, {"id": app_id}) if o.unit == unit]
-            if existing:
+            row = {"application_id": app_id, "unit": unit, "person": person, "stance": stance, "text": text,
+                   "given_on": on}
+            if not self._add_opinion(conn, row):
                 raise Conflict(f"{self._name(unit)} 已给出意见", code="opinion-exists")
-            op = Opinion(application_id=app_id, unit=unit, person=person, stance=stance, text=text, given_on=on)
-            s.connection().execute(_INS_OPINION, {"application_id": app_id, "unit": unit, "person": person,
-                                                  "stance": stance, "text": text, "given_on": on})
             app.version += 1
-            self._save_app(s, app)
-            self._log(s, app, "opinion", app.state, app.state, unit, person, consulted, on, [], text,
+            self._save_app(conn, app, read)
+            self._log(conn, app, "opinion", app.state, app.state, unit, person, consulted, on, [], text,
                       {"stance": stance}, {}, prev_hash=prev_hash)
-            return op
+        return OpinionRow(**row)
 
     def answer_dissent(self, *, app_id: str, township: str, unit: str, person: str, text: str,
                        on: dt.date) -> Opinion:
@@ -463,9 +537,9 @@ class Workflow:
         if not text:
             raise Invalid("答复不能为空", code="missing-input")
         with self.tx() as s:
-            prev_hash = self._lock_chain(s)
-            app = self._lock_app(s, app_id)
-            flow = self._pinned(s, app)
+            conn = s.connection()
+            prev_hash, app, read = self._lock(conn, app_id)
+            flow = self._pinned(conn, app)
             if "reviewer" not in self.roles_of(app, unit, _parse_request(flow, app.payload)):
                 raise Forbidden(f"{self._name(unit)} 不是审核机构", code="role-not-allowed")
             op = s.exec(select(Opinion).where(Opinion.application_id == app_id, Opinion.unit == township)).first()
@@ -473,9 +547,10 @@ class Workflow:
                 raise Conflict(f"{self._name(township)} 没有不同意见需要答复", code="no-dissent")
             op.answer, op.answered_by, op.answered_on = text, person, on
             s.add(op)
+            s.flush()  # what the ORM holds goes first, so the log follows the changes it records
             app.version += 1
-            self._save_app(s, app)
-            self._log(s, app, "answer", app.state, app.state, unit, person, "reviewer", on, [], text,
+            self._save_app(conn, app, read)
+            self._log(conn, app, "answer", app.state, app.state, unit, person, "reviewer", on, [], text,
                       {"township": township}, {}, prev_hash=prev_hash)
             return op
 
@@ -499,7 +574,7 @@ class Workflow:
             except WorkflowError:
                 continue
         with self.tx() as s:
-            prev_hash = self._lock_chain(s)
+            prev_hash = self._lock_chain(s.connection())
             rows = s.exec(select(Application).where(Application.phase == Phase.review.value)).all()
             for app in rows:
                 opinion_due = app.payload.get("_opinion_due")
@@ -516,9 +591,9 @@ class Workflow:
                 if townships:
                     app.version += 1
                     s.add(app)
-                    s.flush()
-                    prev_hash = self._log(s, app, "no-opinion", app.state, app.state, "system", "system", "system",
-                                          on, [], "征求意见期限已过", {"townships": townships}, {},
+                    s.flush()  # the ORM's changes go first, so the log follows the changes it records
+                    prev_hash = self._log(s.connection(), app, "no-opinion", app.state, app.state, "system", "system",
+                                          "system", on, [], "征求意见期限已过", {"townships": townships}, {},
                                           prev_hash=prev_hash)
             for app in s.exec(select(Application).where(Application.due < on, Application.overdue == False)):  # noqa: E712
                 app.overdue = True
@@ -527,18 +602,17 @@ class Workflow:
         return {"exited": exited, "no_opinion": silent, "overdue": overdue}
 
     # ------------------------------------------------------------------ audit log
-    def _log(self, s: Session, app: Application, action: str, before: str | None, to: str, unit: str,
-             person: str, role: str, on: dt.date, guards: list, reason: str | None, documents: dict,
+    def _log(self, conn: Connection, app: ApplicationRow | Application, action: str, before: str | None, to: str,
+             unit: str, person: str, role: str, on: dt.date, guards: list, reason: str | None, documents: dict,
              payload: dict, prev_hash: str | None = None) -> str:
         if prev_hash is None:
-            prev_hash = self._lock_chain(s)
+            prev_hash = self._lock_chain(conn)
         row = {"application_id": app.id, "action": action, "from_state": before, "to_state": to, "unit": unit,
                "person": person, "role": role, "at": dt.datetime.now(dt.timezone.utc), "on_date": on,
                "guards": guards, "reason": reason, "documents": documents, "payload": payload,
                "prev_hash": prev_hash}
         row["hash"] = entry_hash(SimpleNamespace(**row))
-        s.flush()  # anything the ORM holds goes first, so the log follows the changes it records
-        s.connection().execute(_INS_LOG, row)
+        conn.execute(_INS_LOG, row)
         return row["hash"]
 
     def _refuse(self, app_id: str | None, action: str, unit: str, person: str, role: str, reasons: list) -> None:
@@ -649,8 +723,36 @@ class Workflow:
         return problems
 
 
-def _add_change(s: Session, kind: str, app_id: str, payload: dict) -> None:
-    s.connection().execute(_INS_CHANGE, {"kind": kind, "application_id": app_id, "payload": payload,
+class _Past:
+    """From an application's log, read on first use (most steps need none of it): who reviewed it
+    (units, people) and when it was last approved."""
+
+    __slots__ = ("_conn", "_app_id", "_reviewers", "_approved_on")
+
+    def __init__(self, conn: Connection, app_id: str):
+        self._conn, self._app_id, self._reviewers, self._approved_on = conn, app_id, None, None
+
+    def _read(self) -> None:
+        rows = self._conn.execute(_SEL_PAST, {"id": self._app_id}).all()
+        self._reviewers = ({r[0] for r in rows if r[2] == "reviewer"}, {r[1] for r in rows if r[2] == "reviewer"})
+        approved = [r[4] for r in rows if r[3] in ("approve", "approve_higher")]
+        self._approved_on = approved[-1] if approved else None
+
+    @property
+    def reviewers(self) -> tuple[set[str], set[str]]:
+        if self._reviewers is None:
+            self._read()
+        return self._reviewers
+
+    @property
+    def approved_on(self) -> dt.date | None:
+        if self._reviewers is None:
+            self._read()
+        return self._approved_on
+
+
+def _add_change(conn: Connection, kind: str, app_id: str, payload: dict) -> None:
+    conn.execute(_INS_CHANGE, {"kind": kind, "application_id": app_id, "payload": payload,
                                          "at": dt.datetime.now(dt.timezone.utc)})
 
 
@@ -663,8 +765,24 @@ class _RefusedInside(Exception):
 
 # --------------------------------------------------------------------------- helpers
 def flow_revision(flow: Flow) -> str:
+    """The content hash of a flow (its revision), computed once per Flow object: flows are
+    frozen models, and every step asks for the revision of the flow it is pinned to."""
+    key = id(flow)
+    hit = _REVISIONS.get(key)
+    if hit is not None and hit[0]() is flow:
+        return hit[1]
     text = json.dumps(flow.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+    revision = hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    def forget(ref: weakref.ref, key: int = key) -> None:  # the flow is gone (a reloaded policy)
+        if _REVISIONS.get(key, (None,))[0] is ref:
+            del _REVISIONS[key]
+
+    _REVISIONS[key] = (weakref.ref(flow, forget), revision)
+    return revision
+
+
+_REVISIONS: dict[int, tuple[weakref.ref, str]] = {}  # id(flow) -> (the flow, weakly; its revision)
 
 
 @lru_cache(maxsize=64)

@@ -38,8 +38,8 @@ def make_engine(url: str | None = None) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _begin(conn):  # straight to the driver: a step's transaction is a few statements long
+            conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)

@@ -127,3 +127,61 @@ class Counter(SQLModel, table=True):
 
 
 Index("ix_transition_app_seq", TransitionLog.application_id, TransitionLog.seq)
+
+
+
+class _PlainRow:
+    """A row as the workflow's write path handles it: the attribute names of its table model,
+    in a plain object (no SQLAlchemy instrumentation, no pydantic on every attribute set — on
+    the hot path they cost more than the statements).  `model_dump` answers exactly as the
+    table model's does."""
+
+    __slots__ = ()
+    _model: type[SQLModel]
+    _defaults: dict[str, Any] = {}  # what the table model fills in; any other missing name is "now"
+
+    def __init__(self, **values: Any) -> None:
+        now = None
+        for name in self.__slots__:
+            if name in values:
+                value = values[name]
+            elif name in self._defaults:
+                value = self._defaults[name]
+            else:
+                now = now or utcnow()
+                value = now
+            setattr(self, name, value)
+
+    @classmethod
+    def from_row(cls, row):
+        """From a result row whose first columns are the table's, in order."""
+        self = cls.__new__(cls)
+        for name, value in zip(cls.__slots__, row):
+            setattr(self, name, value)
+        return self
+
+    def values(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        return self._model(**self.values()).model_dump(**kwargs)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{n}={getattr(self, n)!r}' for n in self.__slots__)})"
+
+
+def _columns(model: type[SQLModel]) -> tuple[str, ...]:
+    return tuple(c.name for c in model.__table__.columns)
+
+
+class ApplicationRow(_PlainRow):
+    __slots__ = _columns(Application)
+    _model = Application
+    _defaults = {"version": 1, "due": None, "overdue": False, "effective_from": None, "effective_until": None,
+                 "exited_on": None}  # created_at, updated_at: now
+
+
+class OpinionRow(_PlainRow):
+    __slots__ = _columns(Opinion)
+    _model = Opinion
+    _defaults = {"id": None, "person": None, "text": None, "answer": None, "answered_by": None, "answered_on": None}
