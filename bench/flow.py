@@ -1,5 +1,7 @@
 """Workflow steps per second, end to end (service → rules engine → store), on SQLite and on the
 local PostgreSQL.  Each application goes apply → opinion → review → approve → enter → exit.
+Every step is its own committed transaction, so PostgreSQL is bounded by its commit (WAL flush)
+latency; the load average is printed because the figures move with what else the machine runs.
 
     .venv/bin/python bench/flow.py [--apps 300] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test]
 """
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import tempfile
 import time
@@ -49,6 +52,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = build_policy_dir(Path(tmp))
+        print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print(f"{'store':<12} {'apps':>6} {'steps':>7} {'seconds':>8} {'steps/s':>9}")
         steps, secs = run(f"sqlite:///{tmp}/bench.db", args.apps, root)
         print(f"{'sqlite':<12} {args.apps:>6} {steps:>7} {secs:>8.2f} {steps / secs:>9,.0f}")

@@ -303,7 +303,7 @@ def test_the_application_row_is_the_only_state(rt):
         assert row.state == "consulting" and row.flow_revision
 
 
-def test_the_facts_a_step_reads_rows_for_are_declared(rt):
+def test_the_facts_a_step_reads_rows_for_are_declared(tmp_path):
     """A step reads the log and the opinions only when a guard reads a fact in `PAST_FACTS` or
     `OPINION_FACTS`; every fact computed from those rows must be in these sets."""
     from types import SimpleNamespace
@@ -311,7 +311,7 @@ def test_the_facts_a_step_reads_rows_for_are_declared(rt):
     from admission.flow.facts import OPINION_FACTS, PAST_FACTS, StepInput, compute
     from admission.flow.service import _parse_request
 
-    wf = rt.workflow
+    wf = open_runtime(load(build_policy_dir(tmp_path)), make_db_url("sqlite", tmp_path)).workflow
     opinions = [SimpleNamespace(unit=TOWN, stance="dissent", answer=None),
                 SimpleNamespace(unit=D_TJ, stance="agree", answer=None)]
     adjustment = {"township": TOWN, "change": "add", "list": "cooperative", "matter": "M-RKPC", "lead": D_TJ,

@@ -2,8 +2,9 @@
 
 Each flow revision compiles into two rulesets, registered once per process under names that
 carry the revision (rulesets cannot be unregistered):
-- `g_<flow>_<rev>`: one rule per guard; a fact carrying every documented fact of the step plus
-  `_transition` fires each guard whose condition holds; the action records the guard's id.
+- `g_<flow>_<rev>`: one rule per guard; a fact carrying `_transition` and the step's facts that
+  transition's guards read fires each guard whose condition holds; the action records the
+  guard's id.
 - `c_<flow>_<rev>$state`: the statechart of the flow.  A synthetic start state reaches every
   state with an `x_goto` event, so the current state is restored from SQL (the only source of
   truth) instead of from saved pending events; then the step's action event is posted.
