@@ -33,12 +33,20 @@ def serve_cmd(
     workers: Annotated[int, typer.Option(help="工作进程数 worker processes", min=1, max=64)] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn 日志级别")] = "warning",
     access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="访问日志")] = False,
+    bundle: Annotated[Optional[str], typer.Option(
+        "--bundle", help="从编译包（目录或数据库 URL）的当前修订加载，不读策略目录 serve a bundle's current revision "
+                         "(a store directory or the database URL it was published to)")] = None,
 ) -> None:
     """启动合规接口（uvicorn；每个工作进程各自加载策略）— serve the compliance API."""
     from ..cli import _load_or_exit
     from ..store.db import database_url
 
-    policy = _load_or_exit(policies)  # fail fast, with every diagnostic, before any worker starts
+    if bundle:
+        revision = _bundle_revision_or_exit(bundle)  # fail fast, before any worker starts
+        os.environ["ADMISSION_BUNDLE"] = bundle
+    else:
+        revision = _load_or_exit(policies).revision  # fail fast, with every diagnostic, before any worker starts
+        os.environ.pop("ADMISSION_BUNDLE", None)
     url = database_url(db)
     _engine(url).dispose()  # migrate once here, so the workers never race to create tables
     os.environ["ADMISSION_POLICIES"] = str(policies)  # as given: spans and the revision read as in the CLI
@@ -52,7 +60,7 @@ def serve_cmd(
         raise typer.Exit(2) from None
     from .server import serve
 
-    typer.echo(f"admission API: http://{host}:{port}/v1  修订 revision {policy.revision}  工作进程 workers {workers}",
+    typer.echo(f"admission API: http://{host}:{port}/v1  修订 revision {revision}  工作进程 workers {workers}",
                err=True)
     try:
         code = serve(host=host, port=port, workers=workers, log_level=log_level, access_log=access_log)
@@ -60,6 +68,16 @@ def serve_cmd(
         typer.echo(f"无法监听 cannot listen on {host}:{port}: {exc}", err=True)
         raise typer.Exit(1) from None
     raise typer.Exit(code)
+
+
+def _bundle_revision_or_exit(spec: str) -> str:
+    from ..bundle import open_bundle
+
+    try:
+        return open_bundle(spec).revision
+    except Exception as exc:  # no bundle there, not reachable, another format
+        typer.echo(f"编译包无法读取 cannot read the bundle {spec}: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 @token_app.command("create")

@@ -15,6 +15,9 @@ class ApiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ADMISSION_", extra="ignore", frozen=True)
 
     policies: Path = Field(default=Path("policies"), description="策略目录 policy directory")
+    bundle: str | None = Field(default=None, description=(
+        "编译包（`admission build` 的目录，或 `admission publish` 发布到的数据库 URL）；设置后从编译包的当前修订"
+        "加载策略，不读策略目录，各副本因此提供同一修订"))
     database_url: str | None = Field(default=None, description="数据库 URL（默认 sqlite:///admission.db）")
 
     max_batch: int = Field(default=10_000, ge=1, le=100_000, description="一次批量问题的上限")

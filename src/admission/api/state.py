@@ -28,7 +28,8 @@ from starlette.concurrency import run_in_threadpool
 from ..decide import Decider
 from ..flow.runtime import Runtime, open_runtime
 from ..flow.service import WorkflowError
-from ..loader import LoadOptions, validate_tree
+from ..diagnostics import Diagnostic
+from ..loader import LoadOptions, LoadResult, validate_tree
 from ..store.db import database_url, make_engine, migrate
 from ..store.tables import Change
 from .auth import Caller, TokenCache, lookup, token_hash
@@ -205,23 +206,21 @@ class AppState:
 
     async def _reload_from_disk(self) -> bool:
         """Another worker reloaded: load the directory too, if it is valid and new here."""
-        result = await run_in_threadpool(validate_tree, self.settings.policies, self._load_options())
+        result = await run_in_threadpool(read_policy, self.settings)
         if not result.ok:
-            log.warning("policy reload announced but %s does not validate; keeping %s",
-                        self.settings.policies, self.rt.base_policy.revision)
+            log.warning("policy reload announced but %s does not load; keeping %s",
+                        self.settings.bundle or self.settings.policies, self.rt.base_policy.revision)
             return False
         if result.policy.revision == self.rt.base_policy.revision:
             return False
         await self._swap(await run_in_threadpool(open_runtime, result.policy, self.settings.database_url))
         return True
 
-    def _load_options(self) -> LoadOptions:
-        return LoadOptions(workers=self.settings.load_workers)
-
     async def reload(self) -> dict:
-        """Validate the policy directory; only a valid policy replaces the one in service."""
+        """Validate the policy directory (or read the bundle's current revision); only a valid
+        policy replaces the one in service."""
         async with self._reload_lock:
-            result = await run_in_threadpool(validate_tree, self.settings.policies, self._load_options())
+            result = await run_in_threadpool(read_policy, self.settings)
             if not result.ok:
                 errors = [d.to_dict() for d in result.diagnostics if d.severity.value == "error"][:200]
                 raise ApiProblem(422, "policy-invalid",
@@ -289,9 +288,24 @@ def _freeze() -> None:
     gc.freeze()
 
 
+def read_policy(settings: ApiSettings) -> LoadResult:
+    """The policy to serve: the policy directory, validated; or, with `bundle` set, the bundle's
+    current revision (validated when it was built; every replica reading the same database
+    serves the same revision)."""
+    if not settings.bundle:
+        return validate_tree(settings.policies, LoadOptions(workers=settings.load_workers))
+    from ..bundle import open_bundle
+
+    try:
+        return LoadResult(open_bundle(settings.bundle).policy(), [])
+    except Exception as exc:  # no bundle there, unreadable, a blob failing its hash, another format
+        return LoadResult(None, [Diagnostic("bundle-unreadable", f"编译包无法读取：{exc}", None,
+                                            message_en=f"cannot read the bundle {settings.bundle}")])
+
+
 def load_valid(settings: ApiSettings):
-    result = validate_tree(settings.policies, LoadOptions(workers=settings.load_workers))
+    result = read_policy(settings)
     if not result.ok:
         lines = "\n".join(d.format() for d in result.diagnostics[:20])
-        raise RuntimeError(f"policy {settings.policies} does not load:\n{lines}")
+        raise RuntimeError(f"policy {settings.bundle or settings.policies} does not load:\n{lines}")
     return result.policy
