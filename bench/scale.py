@@ -12,14 +12,17 @@ rule, and its manifest), then measures, each step in a fresh interpreter:
   (`check_bundle(changed_since=…)` in-process, and the CLI `admission check --bundle
   --changed-since` wall time), asserting the findings again and that one shard ran;
 - one admission entering (a new file, targets in another county) → the same;
-- `ShardedDecider` start-up, first-question latency to cold shards, warm-question latency.
+- `ShardedDecider` start-up, first-question latency to cold shards, warm-question latency;
+- the API: `admission serve --bundle STORE --sharded` launched as a real server, the time to its
+  first answered request, then over HTTP the first question to cold shards and warm questions,
+  and the server's RSS (`--api-only` measures just this from stores built earlier).
 
 Peak memory is the sampled summed RSS of the measuring process and all its descendants
 (workers included; every 20 ms; shared pages of forked workers count once per process, so it
 is an upper bound).  Targets (2-core, 24 GB machine, from a built bundle): province full check
 < 60 s; national full check < 15 min and < 8 GB; one-county incremental re-check < 2 s.
 
-    .venv/bin/python bench/scale.py [--sizes county province nation] [--workers 2] [--reuse]
+    .venv/bin/python bench/scale.py [--sizes county province nation] [--workers 2] [--reuse] [--api-only]
 
 Trees and stores live under bench/out/scale (gitignored); `--reuse` keeps a generated tree and
 its cold-build figures from an earlier run (results in bench/out/scale/<size>/results.json).
@@ -231,6 +234,91 @@ def step_decider(d: Path, cold: int, warm: int) -> dict:
 CHILD_STEPS = {"generate": step_generate, "build": step_build, "check": step_check, "decider": step_decider}
 
 
+def step_api(d: Path, cold: int, warm_per_shard: int = 20, port: int = 8097) -> dict:
+    """`admission serve --bundle STORE --sharded` as a real server (one worker): the time from
+    launching the command to its first answered request, then over HTTP the first question to
+    a cold shard and warm questions, and the server's RSS at the end."""
+    import urllib.error
+    import urllib.request
+
+    from admission.bundle import open_bundle
+    from admission.synth import CHECK_DATE
+
+    db = d / "api.db"
+    db.unlink(missing_ok=True)
+    admission = str(Path(sys.executable).parent / "admission")
+    made = subprocess.run([admission, "token", "create", "--unit", "bench", "--role", "reader", "--db", f"sqlite:///{db}"],
+                          capture_output=True, text=True, check=True)
+    token = made.stdout.strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def call(path: str, body: dict | None = None) -> dict:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=120) as r:
+                return json.load(r)
+        except urllib.error.HTTPError as exc:
+            raise RuntimeError(f"{path} {body}: {exc.code} {exc.read().decode()}") from None
+
+    t0 = time.perf_counter()
+    server = subprocess.Popen([admission, "serve", "--bundle", str(d / "store"), "--sharded", "--db", f"sqlite:///{db}",
+                               "--port", str(port), "--workers", "1"], stderr=subprocess.DEVNULL)
+    try:
+        while True:
+            try:
+                policy = call("/v1/policy")
+                break
+            except (OSError, RuntimeError):
+                if server.poll() is not None or time.perf_counter() - t0 > 300:
+                    raise RuntimeError("the API server did not start") from None
+                time.sleep(0.02)
+        startup = time.perf_counter() - t0
+        bundle = open_bundle(d / "store")
+        places: dict[str, list[str]] = {}
+        for uid, key in bundle.directory().items():
+            # townships and villages: division codes extending their county's by 3 and 6 digits
+            if key and uid.isdigit() and uid.startswith(key) and len(uid) in (len(key) + 3, len(key) + 6):
+                places.setdefault(key, []).append(uid)
+        rng = random.Random(5)
+        shards = [k for k, sh in bundle.shards.items() if sh["townships"]]
+        rng.shuffle(shards)
+        matters = list(bundle.common()["dicts"]["matters"])
+        cold_s, warm_s = [], []
+        for key in shards[:cold]:
+            units = places[key]
+            q = {"actor": key, "matter": rng.choice(matters), "target": units[len(units) // 2], "on": CHECK_DATE.isoformat()}
+            t = time.perf_counter()
+            call("/v1/decisions", q)
+            cold_s.append(time.perf_counter() - t)
+            for _ in range(warm_per_shard):
+                q = {"actor": key, "matter": rng.choice(matters), "target": rng.choice(units), "on": CHECK_DATE.isoformat()}
+                t = time.perf_counter()
+                call("/v1/decisions", q)
+                warm_s.append(time.perf_counter() - t)
+        rss = sum(_rss_kb(pid) for pid in [server.pid, *_descendants(server.pid)]) / 1024
+    finally:
+        server.terminate()
+        server.wait(30)
+    cold_s.sort()
+    warm_s.sort()
+    return {"startup_s": startup, "units": policy["counts"]["units"], "shards": policy["counts"]["shards"],
+            "cold_median_ms": 1000 * statistics.median(cold_s), "cold_max_ms": 1000 * cold_s[-1], "cold_n": len(cold_s),
+            "warm_median_ms": 1000 * statistics.median(warm_s),
+            "warm_p99_ms": 1000 * warm_s[min(len(warm_s) - 1, int(0.99 * len(warm_s)))], "warm_n": len(warm_s),
+            "rss_end_mb": rss}
+
+
+def api_figures(name: str, d: Path) -> dict:
+    a = step_api(d, cold=20 if name != "county" else 1)
+    print(f"API (serve --bundle --sharded, 1 worker): start-up to the first answer {a['startup_s']:.2f} s "
+          f"({a['units']} units, {a['shards']} shards); first question to a cold shard over HTTP median "
+          f"{a['cold_median_ms']:.0f} ms (max {a['cold_max_ms']:.0f} ms, n={a['cold_n']}); warm median "
+          f"{a['warm_median_ms']:.2f} ms (p99 {a['warm_p99_ms']:.2f} ms, n={a['warm_n']}); server RSS "
+          f"{a['rss_end_mb']:.0f} MB", flush=True)
+    return a
+
+
 def child(step: str, args: dict) -> None:
     sampler = TreeSampler()
     sampler.start()
@@ -410,6 +498,7 @@ def bench_size(name: str, townships: int, out: Path, workers: int, seed: int, re
           f"first question to a cold shard median {dd['cold_median_s'] * 1000:.0f} ms (p95 "
           f"{(dd['cold_p95_s'] or 0) * 1000:.0f} ms, n={dd['cold_n']}); warm median {dd['warm_median_ms']:.3f} ms "
           f"(p99 {dd['warm_p99_ms']:.3f} ms, n={dd['warm_n']})", flush=True)
+    res["api"] = api_figures(name, d)
     results_path.write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
     return res
 
@@ -440,10 +529,16 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "scale")
     ap.add_argument("--reuse", action="store_true", help="keep generated trees and their cold-build figures")
+    ap.add_argument("--api-only", action="store_true", help="only the API figures, from stores built earlier")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         child(args.child[0], json.loads(args.child[1]))
+        return
+    if args.api_only:
+        for name in args.sizes:
+            print(f"=== {name} ===", flush=True)
+            api_figures(name, args.out / name)
         return
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start", flush=True)
     results = [bench_size(name, SIZES[name], args.out, args.workers, args.seed, args.reuse) for name in args.sizes]

@@ -105,3 +105,44 @@ def test_an_unreadable_bundle_keeps_the_revision_in_service(tmp_path):
         assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
         assert r.json()["code"] == "policy-invalid"
         assert api.get("/v1/policy", who="reader").json()["revision"] == first["revision"]
+
+
+def test_a_sharded_replica_answers_decisions_as_the_whole_policy_does(tmp_path):
+    """`--sharded`: no shard is loaded at start; answers equal the YAML replica's; an admission
+    entered through a full replica sharing the store reaches it; other paths answer 501."""
+    with running_api(tmp_path / "yaml", "sqlite") as yaml_api:
+        expected = _answers(yaml_api)
+        root, store_url = yaml_api.root, yaml_api.url
+    bundle_db = f"sqlite:///{tmp_path / 'bundle.db'}"
+    assert build_bundle(root, tmp_path / "store", LoadOptions(workers=1)).ok
+    publish(tmp_path / "store", bundle_db)
+    with running_api(tmp_path / "sharded", "sqlite", bundle=bundle_db, sharded=True) as api:
+        before = api.get("/v1/policy", who="reader").json()
+        assert before["loaded_shards"] == [] and before["revision"] == expected["policy"]["revision"]
+        questions = [{"actor": a, "matter": m, "target": t, "on": d}
+                     for a, m, t, d in itertools.product(ACTORS, MATTERS, TARGETS, DAYS)]
+        got = _without_ids(api.post("/v1/decisions", {"questions": questions}, who="reader").json())
+        assert got == expected["decisions"]
+        exercise = [{"unit": u, "matter": m, "on": d} for u, m, d in itertools.product(TARGETS, MATTERS, DAYS)]
+        got = _without_ids(api.post("/v1/exercise-checks", {"questions": exercise}, who="reader").json())
+        assert got == expected["exercise"]
+        assert api.get("/v1/policy", who="reader").json()["loaded_shards"]  # built on the first questions
+        single = api.post("/v1/decisions", {"actor": "D-NOPE", "matter": "M-DJ", "target": TOWN}, who="reader")
+        assert single.status_code == 422 and single.json()["code"] == "unknown-id"
+
+        for path in ("/v1/findings", f"/v1/units/{TOWN}/duties", "/v1/applications"):
+            r = api.get(path, who="reader")
+            assert r.status_code == 501 and r.headers["content-type"].startswith("application/problem+json")
+            assert r.json()["code"] == "not-served-by-sharded-replica"
+
+    # a full replica over the same store enters an admission; a sharded replica already running
+    # over that store answers with it once it has read the change feed
+    with running_api(tmp_path / "full", "sqlite", database_url=store_url) as full:
+        with running_api(tmp_path / "sharded2", "sqlite", bundle=bundle_db, sharded=True,
+                         database_url=store_url) as api:
+            assert api.decide()["reasons"][0]["code"] == "pushdown-unlisted"
+            app = full.apply()
+            full.enter(app["id"])
+            assert full.decide()["outcome"] == "allow"
+            api.client.portal.call(api.state.sync)  # what its poller does every refresh_seconds
+            assert api.decide()["outcome"] == "allow"

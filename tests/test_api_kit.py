@@ -102,7 +102,7 @@ class Api:
 def running_api(tmp_path: Path, db: str, **overrides):
     tmp_path.mkdir(parents=True, exist_ok=True)
     root = build_policy_dir(tmp_path)
-    url = make_db_url(db, tmp_path)
+    url = overrides.pop("database_url", None) or make_db_url(db, tmp_path)  # replicas may share one store
     engine = make_engine(url)
     migrate(engine)
     tokens, ids = {}, {}

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 from . import __version__
 from .bundle import COMMON, NOCOUNTY, Bundle, BundleStore, Owner, open_bundle
@@ -295,6 +296,12 @@ class ShardedDecider:
     @property
     def revision(self) -> str:
         return self.bundle.revision
+
+    @property
+    def index(self) -> SimpleNamespace:
+        """What a caller reads of a decider's index without a shard at hand: the revision and
+        the admission sequence."""
+        return SimpleNamespace(revision=self.revision, admission_seq=self.admission_seq)
 
     # ------------------------------------------------------------------ shards
     def shard_of(self, unit: str) -> str:

@@ -32,7 +32,10 @@ def create_app(settings: ApiSettings | None = None) -> AdmissionApp:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        from .state import AppState
+        if settings.sharded:
+            from .sharded import ShardedState as AppState
+        else:
+            from .state import AppState
 
         state = await run_in_threadpool(AppState.open, settings)
         app.state.admission = state
@@ -48,8 +51,13 @@ def create_app(settings: ApiSettings | None = None) -> AdmissionApp:
     problems.install(app)
     from .routes import decide, graphs, logs, policy, workflow
 
-    for module in (decide, workflow, policy, logs, graphs):
-        app.include_router(module.router)
+    if settings.sharded:  # a decisions-only replica: the fast path answers, the rest is elsewhere
+        from . import sharded
+
+        sharded.install(app)
+    else:
+        for module in (decide, workflow, policy, logs, graphs):
+            app.include_router(module.router)
     app.openapi = lambda: _openapi(app)
     return AdmissionApp(app, settings.max_body_bytes)
 

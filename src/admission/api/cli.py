@@ -36,11 +36,18 @@ def serve_cmd(
     bundle: Annotated[Optional[str], typer.Option(
         "--bundle", help="从编译包（目录或数据库 URL）的当前修订加载，不读策略目录 serve a bundle's current revision "
                          "(a store directory or the database URL it was published to)")] = None,
+    sharded: Annotated[bool, typer.Option(
+        "--sharded", help="只回答决策问题，按县分片懒加载（须 --bundle；全国规模数秒启动）decisions only, shards "
+                          "loaded on their first question")] = False,
 ) -> None:
     """启动合规接口（uvicorn；每个工作进程各自加载策略）— serve the compliance API."""
     from ..cli import _load_or_exit
     from ..store.db import database_url
 
+    if sharded and not bundle:
+        typer.echo("--sharded 须与 --bundle 同用 --sharded needs --bundle", err=True)
+        raise typer.Exit(2)
+    os.environ["ADMISSION_SHARDED"] = "1" if sharded else "0"
     if bundle:
         revision = _bundle_revision_or_exit(bundle)  # fail fast, before any worker starts
         os.environ["ADMISSION_BUNDLE"] = bundle

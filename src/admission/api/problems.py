@@ -40,6 +40,7 @@ TITLES: dict[int, str] = {
     422: "内容有误 Unprocessable Content",
     428: "需要前置条件 Precondition Required",
     500: "服务器内部错误 Internal Server Error",
+    501: "本副本不提供 Not Implemented",
     503: "暂不可用 Service Unavailable",
 }
 

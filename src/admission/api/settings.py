@@ -18,6 +18,8 @@ class ApiSettings(BaseSettings):
     bundle: str | None = Field(default=None, description=(
         "编译包（`admission build` 的目录，或 `admission publish` 发布到的数据库 URL）；设置后从编译包的当前修订"
         "加载策略，不读策略目录，各副本因此提供同一修订"))
+    sharded: bool = Field(default=False, description=(
+        "只回答决策问题的副本：从编译包按分片懒加载（首次问到某县时才建其索引），全国规模也能数秒启动；须设置 bundle"))
     database_url: str | None = Field(default=None, description="数据库 URL（默认 sqlite:///admission.db）")
 
     max_batch: int = Field(default=10_000, ge=1, le=100_000, description="一次批量问题的上限")

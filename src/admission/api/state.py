@@ -85,11 +85,11 @@ def counts(policy) -> dict[str, int]:
 
 
 class AppState:
-    def __init__(self, settings: ApiSettings, runtime: Runtime, engine):
+    def __init__(self, settings: ApiSettings, runtime: Runtime | None, engine):
         self.settings = settings
         self.engine = engine  # the API's own pool: tokens, idempotency, decision log, change polling
         self.rt = runtime
-        self.decider = Decider(runtime.index)
+        self.decider = Decider(runtime.index) if runtime is not None else None  # None: a subclass sets it
         self.loaded_at = dt.datetime.now(dt.timezone.utc)
         self.tokens = TokenCache(settings.token_cache_seconds)
         self.log = DecisionLogger(engine, mode=settings.decision_log, sample=settings.decision_log_sample,
@@ -128,7 +128,8 @@ class AppState:
             except (asyncio.CancelledError, Exception):
                 pass
         await run_in_threadpool(self.log.stop)
-        self.rt.workflow.db.dispose()
+        if self.rt is not None:
+            self.rt.workflow.db.dispose()
         self.engine.dispose()
 
     # ------------------------------------------------------------------ time

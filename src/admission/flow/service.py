@@ -685,11 +685,7 @@ class Workflow:
     def admission_records(self) -> tuple[list[AdmissionRecord], int]:
         """Admissions the workflow entered (and exited), for the decision index; and the admission
         sequence (the last change seen)."""
-        with self.tx() as s:
-            rows = s.exec(select(Application).where(Application.kind == "admission",
-                                                    Application.effective_from.is_not(None))).all()
-            seq = s.exec(select(func.max(Change.seq))).one() or 0
-        return [_as_record(a) for a in rows], seq
+        return stored_admissions(self.db)
 
     def changes(self, since: int = 0, limit: int = 1000) -> list[Change]:
         with self.tx() as s:
@@ -826,6 +822,16 @@ def entry_hash(e: TransitionLog) -> str:
     }
     text = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def stored_admissions(db: Engine) -> tuple[list[AdmissionRecord], int]:
+    """Admissions the workflow store holds as entered (and exited), and the admission sequence:
+    all a decision index needs of the store (read by replicas that run no workflow too)."""
+    with Session(db, expire_on_commit=False) as s, s.begin():
+        rows = s.exec(select(Application).where(Application.kind == "admission",
+                                                Application.effective_from.is_not(None))).all()
+        seq = s.exec(select(func.max(Change.seq))).one() or 0
+    return [_as_record(a) for a in rows], seq
 
 
 def _as_record(app: Application) -> AdmissionRecord:
