@@ -32,12 +32,11 @@ def create_app(settings: ApiSettings | None = None) -> AdmissionApp:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        if settings.sharded:
-            from .sharded import ShardedState as AppState
-        else:
-            from .state import AppState
+        from .sharded import ShardedState
+        from .state import AppState
 
-        state = await run_in_threadpool(AppState.open, settings)
+        kind = ShardedState if settings.sharded else AppState
+        state = await run_in_threadpool(kind.open, settings)
         app.state.admission = state
         await state.start()
         try:
