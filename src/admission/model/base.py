@@ -78,7 +78,10 @@ class StrictModel(BaseModel):
 
     @property
     def span(self) -> Span | None:
-        return self._span
+        # straight from pydantic's private-attribute dict: `self._span` goes through
+        # BaseModel.__getattr__, which costs ~3 µs, and spans are read for every record
+        private = self.__pydantic_private__
+        return private.get("_span") if private else None
 
     #: the field a bare id stands for (`- M001` means `- {matter: M001}`), if the model allows it
     shorthand_field: ClassVar[str | None] = None
