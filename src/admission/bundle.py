@@ -401,9 +401,12 @@ def _summaries(paths: list[Path], displays: list[str], store: BundleStore, parse
             hits.append((i, skey))
         else:
             misses.append(i)
-    jobs = {i: (str(paths[i]), displays[i], limits, parse_cache, str(store.path)) for i in misses}
+    def job(i: int) -> tuple:
+        return str(paths[i]), displays[i], limits, parse_cache, str(store.path)
+
     miss_bytes = sum(paths[i].stat().st_size for i in misses)
-    pooled = workers > 1 and misses and miss_bytes >= options.parallel_min_bytes // 4 and (len(misses) > 1 or hits)
+    pooled = bool(workers > 1 and misses and miss_bytes >= options.parallel_min_bytes // 4
+                  and (len(misses) > 1 or hits))  # one changed file is worth a worker when others are read meanwhile
     fresh_needs: dict[str, bytes] = {}
     parsed = 0
 
@@ -423,17 +426,17 @@ def _summaries(paths: list[Path], displays: list[str], store: BundleStore, parse
     try:
         # largest first, so the pool stays busy to the end
         order = sorted(misses, key=lambda i: -paths[i].stat().st_size)
-        futures = {i: pool.submit(_summarise, jobs[i]) for i in order} if pool else {}
+        futures = {i: pool.submit(_summarise, job(i)) for i in order} if pool else {}
         for n, (i, skey) in enumerate(hits, 1):
             blob = store.cache_get("cache/summaries", skey)
             if blob is None:  # evicted since it was seen: summarise it after all
-                take(i, _summarise((str(paths[i]), displays[i], limits, parse_cache, str(store.path))))
+                take(i, _summarise(job(i)))
             else:
                 summaries[i] = decode_parse(blob)
             if n % 500 == 0:
                 say(f"读取 read {n}/{len(paths)}")
         for n, i in enumerate(order, 1):
-            take(i, futures[i].result() if pool else _summarise(jobs[i]))
+            take(i, futures[i].result() if pool else _summarise(job(i)))
             if n % 500 == 0:
                 say(f"解析 parsed {n}/{len(order)}")
     finally:
