@@ -37,7 +37,6 @@ import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -45,60 +44,9 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from procmem import TreeSampler  # noqa: E402  (bench/, the script's own directory)
+
 TARGETS = {"cold_s": 60.0, "peak_mb": 2048.0, "warm_s": 2.0, "bundled_s": 1.0}
-
-
-# --------------------------------------------------------------------------- memory sampling
-def _rss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status", "rb") as fh:
-            for line in fh:
-                if line.startswith(b"VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _descendants(pid: int) -> list[int]:
-    out, stack = [], [pid]
-    while stack:
-        p = stack.pop()
-        try:
-            tasks = os.listdir(f"/proc/{p}/task")
-        except OSError:
-            continue
-        for tid in tasks:
-            try:
-                with open(f"/proc/{p}/task/{tid}/children") as fh:
-                    kids = [int(x) for x in fh.read().split()]
-            except OSError:
-                continue
-            out.extend(kids)
-            stack.extend(kids)
-    return out
-
-
-class TreeSampler(threading.Thread):
-    """Samples the summed RSS of this process and all its descendants."""
-
-    def __init__(self, interval: float = 0.02):
-        super().__init__(daemon=True)
-        self.interval = interval
-        self.peak_kb = 0
-        self._halt = threading.Event()
-
-    def run(self) -> None:
-        me = os.getpid()
-        while not self._halt.is_set():
-            total = _rss_kb(me) + sum(_rss_kb(p) for p in _descendants(me))
-            self.peak_kb = max(self.peak_kb, total)
-            self._halt.wait(self.interval)
-
-    def stop(self) -> int:
-        self._halt.set()
-        self.join()
-        return self.peak_kb
 
 
 # --------------------------------------------------------------------------- child mode
@@ -124,7 +72,7 @@ def measure(directory: Path, cache: Path, expand: bool, mode: str = "load") -> d
         result = validate_tree(directory, options)
     seconds = time.perf_counter() - t0
     cpu_s = cpu() - c0  # children count once they are reaped (the pool is shut down inside the call)
-    tree_kb = sampler.stop()
+    tree_kb = sampler.stop() * 1024
     out = {
         "seconds": seconds, "cpu": cpu_s, "load": os.getloadavg()[0], "ok": result.ok, "parsed": result.parsed,
         "errors": sum(1 for d in result.diagnostics if d.severity.value == "error"),

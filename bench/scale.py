@@ -38,88 +38,20 @@ import shutil
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from procmem import TreeSampler, descendants, rss_kb  # noqa: E402  (bench/, the script's own directory)
+
 SIZES = {"county": 15, "province": 1800, "nation": 38000}
 TARGETS = {"province_check_s": 60.0, "nation_check_s": 900.0, "nation_peak_gb": 8.0, "incremental_s": 2.0}
 ADMISSION = str(ROOT / ".venv" / "bin" / "admission")
 
 
-# --------------------------------------------------------------------------- memory sampling
-def _rss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status", "rb") as fh:
-            for line in fh:
-                if line.startswith(b"VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _pss_kb(pid: int) -> int:
-    """Proportional set size: shared pages divided among the processes sharing them."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
-            for line in fh:
-                if line.startswith(b"Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _descendants(pid: int) -> list[int]:
-    out, stack = [], [pid]
-    while stack:
-        p = stack.pop()
-        try:
-            tasks = os.listdir(f"/proc/{p}/task")
-        except OSError:
-            continue
-        for tid in tasks:
-            try:
-                with open(f"/proc/{p}/task/{tid}/children") as fh:
-                    kids = [int(x) for x in fh.read().split()]
-            except OSError:
-                continue
-            out.extend(kids)
-            stack.extend(kids)
-    return out
-
-
-class TreeSampler(threading.Thread):
-    """Samples the summed RSS of a process and all its descendants."""
-
-    def __init__(self, pid: int | None = None, interval: float = 0.02):
-        super().__init__(daemon=True)
-        self.pid = pid or os.getpid()
-        self.interval = interval
-        self.peak_kb = 0
-        self.peak_pss_kb = 0
-        self._halt = threading.Event()
-
-    def run(self) -> None:
-        n = 0
-        while not self._halt.is_set():
-            procs = [self.pid, *_descendants(self.pid)]
-            self.peak_kb = max(self.peak_kb, sum(_rss_kb(p) for p in procs))
-            if n % 5 == 0:  # smaps_rollup walks the page tables: every 100 ms is enough
-                self.peak_pss_kb = max(self.peak_pss_kb, sum(_pss_kb(p) for p in procs))
-            n += 1
-            self._halt.wait(self.interval)
-
-    def stop(self) -> float:
-        self._halt.set()
-        self.join()
-        return self.peak_kb / 1024
-
-
+# --------------------------------------------------------------------------- cpu
 def _cpu() -> float:
     import resource
 
@@ -188,7 +120,7 @@ def step_decider(d: Path, cold: int, warm: int) -> dict:
     t = time.perf_counter()
     dec = ShardedDecider(d / "store", max_shards=256)
     startup = time.perf_counter() - t
-    rss_start = _rss_kb(os.getpid()) / 1024
+    rss_start = rss_kb(os.getpid()) / 1024
     directory = dec.directory
     rng = random.Random(3)
     shards = [k for k, s in dec.bundle.shards.items() if s["townships"]]
@@ -228,7 +160,7 @@ def step_decider(d: Path, cold: int, warm: int) -> dict:
             "cold_median_s": statistics.median(cold_s), "cold_p95_s": pct(cold_s, 0.95), "cold_max_s": cold_s[-1],
             "cold_n": len(cold_s), "warm_median_ms": 1000 * statistics.median(warm_s),
             "warm_p99_ms": 1000 * pct(warm_s, 0.99), "warm_n": len(warm_s),
-            "rss_end_mb": _rss_kb(os.getpid()) / 1024, "shards_loaded": len(dec.loaded())}
+            "rss_end_mb": rss_kb(os.getpid()) / 1024, "shards_loaded": len(dec.loaded())}
 
 
 CHILD_STEPS = {"generate": step_generate, "build": step_build, "check": step_check, "decider": step_decider}
@@ -246,7 +178,7 @@ def step_api(d: Path, cold: int, warm_per_shard: int = 20, port: int = 8097) -> 
 
     db = d / "api.db"
     db.unlink(missing_ok=True)
-    admission = str(Path(sys.executable).parent / "admission")
+    admission = ADMISSION
     made = subprocess.run([admission, "token", "create", "--unit", "bench", "--role", "reader", "--db", f"sqlite:///{db}"],
                           capture_output=True, text=True, check=True)
     token = made.stdout.strip().splitlines()[-1]
@@ -296,7 +228,7 @@ def step_api(d: Path, cold: int, warm_per_shard: int = 20, port: int = 8097) -> 
                 t = time.perf_counter()
                 call("/v1/decisions", q)
                 warm_s.append(time.perf_counter() - t)
-        rss = sum(_rss_kb(pid) for pid in [server.pid, *_descendants(server.pid)]) / 1024
+        rss = sum(rss_kb(pid) for pid in [server.pid, *descendants(server.pid)]) / 1024
     finally:
         server.terminate()
         server.wait(30)

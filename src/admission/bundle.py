@@ -1071,6 +1071,18 @@ def _merge_chunks(chunks: list[dict]) -> dict[str, list]:
 
 
 # =========================================================================== reading
+def _section_value(section: str, rows: list) -> dict | tuple:
+    """A merged section as a `Policy` holds it: id → record (the first of an id wins, as in the
+    loader) for sections of records with ids, a tuple for the others."""
+    attr = ID_SECTIONS.get(section)
+    if attr is None:
+        return tuple(r for _, r in rows)
+    table: dict = {}
+    for _, r in rows:
+        table.setdefault(getattr(r, attr), r)
+    return table
+
+
 class _DirSource:
     def __init__(self, store: BundleStore):
         self.store = store
@@ -1146,18 +1158,10 @@ class Bundle:
             merged = _merge_chunks([{"sections": common["rows"]}, *chunks])
             values = {}
             for section in SECTIONS:
-                attr = ID_SECTIONS.get(section)
                 if section in COMMON_SECTIONS and not any(section in c["sections"] for c in chunks):
                     values[section] = common["dicts"][section]
-                    continue
-                rows = merged.get(section, [])
-                if attr is None:
-                    values[section] = tuple(r for _, r in rows)
                 else:
-                    table = {}
-                    for _, r in rows:
-                        table.setdefault(getattr(r, attr), r)
-                    values[section] = table
+                    values[section] = _section_value(section, merged.get(section, []))
             own = {"units": set(), "delegations": set(), "assignments": set()}
             for c in chunks:
                 for kind, ids in c["own"].items():
@@ -1173,18 +1177,14 @@ class Bundle:
         """The whole policy, every shard merged (small trees and tests; the nation does not fit)."""
         common = self.common()
         chunks = [self.blob(h) for s in self.shards.values() for h in s["chunks"]]
-        merged = _merge_chunks([{"sections": common["rows"]}, *chunks])
-        values = {}
-        for section in SECTIONS:
-            attr = ID_SECTIONS.get(section)
-            rows = merged.get(section, [])
-            if attr is None:
-                values[section] = tuple(r for _, r in rows)
-            else:
-                table = {}
-                for _, r in rows:
-                    table.setdefault(getattr(r, attr), r)
-                values[section] = table
+        enabled = gc.isenabled()
+        gc.disable()  # acyclic records; a province's worth of them
+        try:
+            merged = _merge_chunks([{"sections": common["rows"]}, *chunks])
+            values = {section: _section_value(section, merged.get(section, [])) for section in SECTIONS}
+        finally:
+            if enabled:
+                gc.enable()
         return Policy(root=common["root"], revision=self.revision, files=common["files"],
                       stats={"files": len(common["files"])}, **values)
 
