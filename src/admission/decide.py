@@ -96,6 +96,18 @@ def _authority(entry: Entry) -> Authority:
                      entry.basis)
 
 
+def unknown_ids(actor: str | None, matter: str | None, target: str | None, units, matters) -> list[str]:
+    """`actor:`/`matter:`/`target:` ids of a question missing from `units` / `matters`."""
+    missing = []
+    if actor is not None and actor not in units:
+        missing.append(f"actor:{actor}")
+    if matter is not None and matter not in matters:
+        missing.append(f"matter:{matter}")
+    if target is not None and target not in units:
+        missing.append(f"target:{target}")
+    return missing
+
+
 class Decider:
     """Answers questions against one `Index`."""
 
@@ -116,14 +128,7 @@ class Decider:
 
     def unknown(self, actor: str | None, matter: str | None, target: str | None) -> list[str]:
         """The ids of a question that name nothing in the policy."""
-        missing = []
-        if actor is not None and actor not in self.units:
-            missing.append(f"actor:{actor}")
-        if matter is not None and matter not in self.matters:
-            missing.append(f"matter:{matter}")
-        if target is not None and target not in self.units:
-            missing.append(f"target:{target}")
-        return missing
+        return unknown_ids(actor, matter, target, self.units, self.matters)
 
     def _basis_ok(self, basis: str | None, d: dt.date) -> bool:
         b = self.bases.get(basis) if basis else None

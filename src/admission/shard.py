@@ -376,14 +376,9 @@ class ShardedDecider:
         return infos.get(uid)
 
     def unknown(self, actor, matter, target) -> list[str]:
-        missing = []
-        if actor is not None and actor not in self.directory:
-            missing.append(f"actor:{actor}")
-        if matter is not None and matter not in self.matters:
-            missing.append(f"matter:{matter}")
-        if target is not None and target not in self.directory:
-            missing.append(f"target:{target}")
-        return missing
+        from .decide import unknown_ids
+
+        return unknown_ids(actor, matter, target, self.directory, self.matters)
 
     def _error(self, actor, matter, target, on, missing):
         from .decide import Decision, Outcome, Reason
