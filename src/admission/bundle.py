@@ -49,6 +49,7 @@ import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +93,25 @@ def order_key(root: Path, path: Path) -> tuple:
 #: Bumped when the build's caches or blobs change shape (with the package version and the
 #: loader's code fingerprint it keys every build cache).
 BUILD_VERSION = b"bundle-2"
+
+
+@contextmanager
+def collector(on: bool):
+    """Run a block with Python's cyclic garbage collector on or off, restoring it after.  Off
+    while many acyclic records are made (collections would scan the growing heap again and
+    again); on where code leaves cyclic garbage."""
+    was = gc.isenabled()
+    if on:
+        gc.enable()
+    else:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+        else:
+            gc.disable()
 
 
 # =========================================================================== encoding
@@ -187,13 +207,8 @@ def decode(data: bytes, expected: str | None = None):
     raw = zlib.decompress(data)
     if expected is not None and hashlib.sha256(raw).hexdigest() != expected:
         raise ValueError(f"bundle blob {expected[:12]}… is corrupt (hash mismatch)")
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector(False):
         return pickle.loads(raw)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _hash_text(*parts: str) -> str:
@@ -351,7 +366,8 @@ def _summarise(job: tuple) -> tuple[bool, bytes, bytes | None]:
         except Exception:
             parsed = None
     if parsed is None:
-        parsed = parse_file_ex(display, raw, limits)
+        with collector(True):  # the YAML reader's loader objects are cyclic garbage
+            parsed = parse_file_ex(display, raw, limits)
         _cache_put(parse_cache, key, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
     pf, diags, harvested = parsed
     out = {"digest": digest, "size": len(raw), "problem": None, "key": key, "ok": pf is not None,
@@ -446,13 +462,8 @@ def _summaries(paths: list[Path], displays: list[str], store: BundleStore, parse
 
 
 def decode_parse(blob: bytes):
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector(False):
         return pickle.loads(blob)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class _LazyRaws(Mapping):
@@ -702,14 +713,10 @@ def scan_tree(root: str | Path, store: BundleStore, options: LoadOptions = LoadO
     only that file is parsed and checked again.
 
     The collector is off meanwhile: the records are acyclic, and full collections over the
-    growing unit table (729,000 units nationally) cost a third of a warm national build."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    growing unit table (729,000 units nationally) cost a third of a warm national build.
+    (Parsing a file afresh turns it back on: the YAML reader leaves cyclic garbage.)"""
+    with collector(False):
         return _scan_tree(root, store, options, say, route)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _scan_tree(root: str | Path, store: BundleStore, options: LoadOptions, say, route: bool) -> TreeScan:
@@ -762,13 +769,7 @@ def _scan_tree(root: str | Path, store: BundleStore, options: LoadOptions, say, 
     units = index["units"]
     routing = infos = None
     if route and not any(d.severity.value == "error" for d in diags):
-        gc_was = gc.isenabled()
-        gc.disable()
-        try:
-            infos = resolve_units(SimpleNamespace(units=units))
-        finally:
-            if gc_was:
-                gc.enable()
+        infos = resolve_units(SimpleNamespace(units=units))  # the collector is off (scan_tree)
         routing = _Routing(units, infos)
 
     # ---- pass 2: references per file, then routing per file (both cached)
@@ -1152,9 +1153,7 @@ class Bundle:
         """The policy a shard's checks and decisions read: common part + the shard's chunks."""
         common = self.common()
         chunks = [self.blob(h) for h in self.shards[key]["chunks"]]
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with collector(False):
             merged = _merge_chunks([{"sections": common["rows"]}, *chunks])
             values = {}
             for section in SECTIONS:
@@ -1166,9 +1165,6 @@ class Bundle:
             for c in chunks:
                 for kind, ids in c["own"].items():
                     own[kind].update(ids)
-        finally:
-            if enabled:
-                gc.enable()
         policy = Policy(root=common["root"], revision=self.revision, files=common["files"],
                         stats={"shard": key, "files": len(common["files"])}, **values)
         return policy, Owner(frozenset(own["units"]), frozenset(own["delegations"]), frozenset(own["assignments"]))
@@ -1177,14 +1173,9 @@ class Bundle:
         """The whole policy, every shard merged (small trees and tests; the nation does not fit)."""
         common = self.common()
         chunks = [self.blob(h) for s in self.shards.values() for h in s["chunks"]]
-        enabled = gc.isenabled()
-        gc.disable()  # acyclic records; a province's worth of them
-        try:
+        with collector(False):  # acyclic records; a province's worth of them
             merged = _merge_chunks([{"sections": common["rows"]}, *chunks])
             values = {section: _section_value(section, merged.get(section, [])) for section in SECTIONS}
-        finally:
-            if enabled:
-                gc.enable()
         return Policy(root=common["root"], revision=self.revision, files=common["files"],
                       stats={"files": len(common["files"])}, **values)
 

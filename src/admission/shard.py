@@ -31,7 +31,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from . import __version__
-from .bundle import COMMON, NOCOUNTY, Bundle, BundleStore, Owner, open_bundle
+from .bundle import COMMON, NOCOUNTY, Bundle, BundleStore, Owner, collector, open_bundle
 from .diagnostics import Diagnostic
 
 __all__ = ["CheckRun", "ShardResult", "check_bundle", "check_shard", "ShardedDecider", "owned", "check_code"]
@@ -319,13 +319,8 @@ class ShardedDecider:
                 self._deciders.move_to_end(key)
                 return d
             policy, _owner = self.bundle.shard_policy(key)
-            enabled = gc.isenabled()
-            gc.disable()
-            try:
+            with collector(False):
                 index = build_index(policy)
-            finally:
-                if enabled:
-                    gc.enable()
             index.admission_seq = self.admission_seq
             for rec in self.workflow_admissions.values():
                 if any(self.shard_of(t) == key for t in rec.targets):
