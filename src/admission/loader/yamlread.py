@@ -161,6 +161,8 @@ def read_yaml(path: str, raw: bytes, limits: Limits = Limits()) -> ReadResult:
         return ReadResult(None, {}, [stop.diag])
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if mark is not None and _LIBYAML_DEPTH in (exc.problem or ""):
+            return ReadResult(None, {}, [_too_deep_for_libyaml(path, text, mark, limits)])
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "语法错误"
         return ReadResult(None, {}, [Diagnostic(
@@ -179,6 +181,32 @@ def read_yaml(path: str, raw: bytes, limits: Limits = Limits()) -> ReadResult:
         return ReadResult(None, {}, [Diagnostic(
             "yaml-syntax", f"YAML 读取错误：{what}", where, help="删除文件中的不可见控制字符",
             message_en="YAML reader error")])
+
+
+_LIBYAML_DEPTH = "maximum nesting depth"  # libyaml >= 0.2.6 (PyYAML 6.0.2+ wheels) stops at 1000 levels
+
+
+def _too_deep_for_libyaml(path: str, text: str, mark, limits: Limits) -> Diagnostic:
+    """Place libyaml's own depth-limit error where the project's limit is crossed.
+
+    libyaml's scanner looks ahead past every possible simple key, so on `[[[[…` it reaches its
+    own limit before the parser has emitted the event at our depth.  Reading the text only up to
+    libyaml's mark stays under its limit, so the event reader stops at our limit, at the
+    right place, whatever libyaml version the wheel bundles.
+    """
+    lines = text.split("\n")
+    cut = sum(len(line) + 1 for line in lines[: mark.line]) + mark.column
+    try:
+        _build(path, text[:cut], limits)
+    except _Abort as stop:
+        if stop.diag.code == "yaml-too-deep":
+            return stop.diag
+    except yaml.YAMLError:
+        pass
+    return Diagnostic(  # our limit is above libyaml's: report libyaml's at its own mark
+        "yaml-too-deep", "嵌套层数超过 YAML 解析器（libyaml）的上限 1000",
+        Span(path, mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 1),
+        message_en="nesting deeper than libyaml allows")
 
 
 def _binaryish(head: bytes) -> bool:
