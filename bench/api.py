@@ -43,10 +43,10 @@ ON = "2026-11-23"
 
 # --------------------------------------------------------------------------- questions
 def questions(policies: Path, n: int, seed: int = 5) -> list[dict]:
-    from admission.decide import Decider
-    from admission.index import build_index
+    from admission.evaluate.decide import Decider
+    from admission.compile.index import build_index
     from admission.loader import LoadOptions, load_policy
-    from admission.model.enums import UnitKind
+    from admission.language.enums import UnitKind
 
     index = build_index(load_policy(policies, LoadOptions(workers=1)))
     decider = Decider(index)

@@ -21,11 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from admission.checks import run_checks  # noqa: E402
-from admission.decide import Decider  # noqa: E402
-from admission.index import build_index  # noqa: E402
+from admission.evaluate.checks import run_checks  # noqa: E402
+from admission.evaluate.decide import Decider  # noqa: E402
+from admission.compile.index import build_index  # noqa: E402
 from admission.loader import LoadOptions, load_policy  # noqa: E402
-from admission.model.enums import UnitKind  # noqa: E402
+from admission.language.enums import UnitKind  # noqa: E402
 from admission.synth import CHECK_DATE, inject_all  # noqa: E402
 
 
@@ -55,7 +55,7 @@ def questions(index, n: int, seed: int, mix: str) -> list[tuple[str, str, str]]:
         return [(rng.choice(actors), rng.choice(matters), rng.choice(places)) for _ in range(n)]
     # realistic: what a dispatch system asks — mostly its own county's departments about matters on
     # the target's lists (often the department with standing), sometimes about anything else
-    from admission.index import COUNTY_HOLDERS
+    from admission.compile.index import COUNTY_HOLDERS
 
     by_county: dict = {}
     for a in actors:

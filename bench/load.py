@@ -2,7 +2,7 @@
 
 For each tree: bytes, files, YAML nodes (exact: scalar, mapping and sequence events counted with
 `yaml.parse` and libyaml's CSafeLoader), expanded list entries (townships and villages,
-`admission.expand.expanded_count`), the cold load+validate time with a fresh empty parse cache
+`admission.compile.expand.expanded_count`), the cold load+validate time with a fresh empty parse cache
 and the default process pool (`LoadOptions(workers=None, cache_dir=<fresh tmp>)`), its peak
 memory; then what `admission validate` runs (`bundle.validate_incremental`: per-file summaries
 and reference checks cached, the whole policy never assembled), cold with its own fresh cache
@@ -54,7 +54,7 @@ def measure(directory: Path, cache: Path, expand: bool, mode: str = "load") -> d
     """Runs in a fresh interpreter: one `validate_tree` call (mode "load": the whole policy, as
     `check` and `serve` need it) or one `validate_incremental` call (mode "validate": what
     `admission validate` runs), timed, with memory peaks."""
-    from admission.bundle import validate_incremental
+    from admission.scale.bundle import validate_incremental
     from admission.loader import LoadOptions, validate_tree
 
     def cpu() -> float:
@@ -81,7 +81,7 @@ def measure(directory: Path, cache: Path, expand: bool, mode: str = "load") -> d
         "rss_tree_mb": tree_kb / 1024,
     }
     if expand and result.policy is not None:
-        from admission.expand import expanded_count
+        from admission.compile.expand import expanded_count
 
         out["entries"] = expanded_count(result.policy)
         out["files"] = result.policy.stats["files"]

@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from admission.checks import run_checks  # noqa: E402
-from admission.index import build_index  # noqa: E402
+from admission.evaluate.checks import run_checks  # noqa: E402
+from admission.compile.index import build_index  # noqa: E402
 from admission.loader import LoadOptions, load_policy  # noqa: E402
 from admission.render import DIAGRAMS_ON, county_view, render_bytes, unit_view  # noqa: E402
 from admission.render.data import township_items  # noqa: E402

@@ -68,7 +68,7 @@ def step_generate(d: Path, townships: int, seed: int) -> dict:
 
 
 def step_build(d: Path, workers: int) -> dict:
-    from admission.bundle import build_bundle
+    from admission.scale.bundle import build_bundle
     from admission.loader import LoadOptions
 
     r = build_bundle(d / "tree", d / "store", LoadOptions(workers=workers, cache_dir=None))
@@ -85,8 +85,8 @@ def _expected(d: Path) -> set:
 
 
 def step_check(d: Path, workers: int, changed_since: str | None) -> dict:
-    from admission.bundle import BundleStore, open_bundle
-    from admission.shard import CheckRun, check_bundle
+    from admission.scale.bundle import BundleStore, open_bundle
+    from admission.scale.shard import CheckRun, check_bundle
     from admission.synth import CHECK_DATE
 
     t = time.perf_counter()
@@ -113,8 +113,8 @@ def step_check(d: Path, workers: int, changed_since: str | None) -> dict:
 def step_decider(d: Path, cold: int, warm: int) -> dict:
     import datetime as dt
 
-    from admission.model.enums import UnitKind
-    from admission.shard import ShardedDecider
+    from admission.language.enums import UnitKind
+    from admission.scale.shard import ShardedDecider
     from admission.synth import CHECK_DATE
 
     t = time.perf_counter()
@@ -173,7 +173,7 @@ def step_api(d: Path, cold: int, warm_per_shard: int = 20, port: int = 8097) -> 
     import urllib.error
     import urllib.request
 
-    from admission.bundle import open_bundle
+    from admission.scale.bundle import open_bundle
     from admission.synth import CHECK_DATE
 
     db = d / "api.db"
@@ -331,8 +331,8 @@ def cli_recheck(d: Path, since: str) -> dict:
 def forget_changed(d: Path, since: str) -> int:
     """Drop the cached findings of the shards changed since `since`, so that a re-check
     measures checking them (not reading a cache the previous measurement filled)."""
-    from admission.bundle import BundleStore
-    from admission.shard import _cache_key
+    from admission.scale.bundle import BundleStore
+    from admission.scale.shard import _cache_key
     from admission.synth import CHECK_DATE
 
     store = BundleStore(d / "store")

@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from admission.expand import township_entries  # noqa: E402
+from admission.compile.expand import township_entries  # noqa: E402
 from admission.loader import LoadOptions, load_policy  # noqa: E402
-from admission.model.enums import Level, UnitKind  # noqa: E402
+from admission.language.enums import Level, UnitKind  # noqa: E402
 from admission.sheets import ImportOptions, export, import_workbook, sections  # noqa: E402
 from admission.sheets.resolve import county_of  # noqa: E402
 

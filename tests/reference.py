@@ -1,7 +1,7 @@
 """A deliberately naive reference evaluator, written straight from docs/semantics.md.
 
-It shares no code with `admission.decide`, `admission.index`, `admission.checks` or
-`admission.expand`: it reads the loaded `Policy` (its dicts and pydantic records) and answers by
+It shares no code with `admission.evaluate.decide`, `admission.compile.index`, `admission.evaluate.checks` or
+`admission.compile.expand`: it reads the loaded `Policy` (its dicts and pydantic records) and answers by
 linear scans, so that the property tests in `test_agreement.py` compare two independent
 readings of the same contract.  Speed is irrelevant here; clarity is everything.
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from admission.model.policy import Policy
+from admission.language.policy import Policy
 
 # --------------------------------------------------------------------------- constants
 RANK = {"central": 0, "province": 1, "city": 2, "county": 3, "township": 4, "village": 5}

@@ -16,11 +16,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from admission.checks import run_checks
-from admission.decide import Decider, Outcome
-from admission.index import build_index
+from admission.evaluate.checks import run_checks
+from admission.evaluate.decide import Decider, Outcome
+from admission.compile.index import build_index
 from admission.loader import LoadOptions, validate_tree
-from admission.model.enums import AssignmentKind, AssignmentRole
+from admission.language.enums import AssignmentKind, AssignmentRole
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reference import ref_decide_full, ref_may_exercise  # noqa: E402

@@ -563,7 +563,7 @@ def test_logging_off_and_sampling(tmp_path):
 def test_token_and_export_commands(tmp_path):
     from typer.testing import CliRunner
 
-    from admission.cli import app as cli
+    from admission.cli.main import app as cli
 
     runner = CliRunner()
     with running_api(tmp_path, "sqlite") as api:

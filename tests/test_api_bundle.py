@@ -12,7 +12,7 @@ import shutil
 import pytest
 from test_api_kit import COUNTY, D_TJ, STREET, TOWN, VILLAGE, running_api
 
-from admission.bundle import build_bundle, publish
+from admission.scale.bundle import build_bundle, publish
 from admission.loader import LoadOptions
 
 ACTORS = [D_TJ, "D-ZJ", "D-SCJG", "D-MZ", COUNTY, TOWN, "370403"]

@@ -1,4 +1,4 @@
-"""The checks (`admission.checks`): for every rule id, a small policy where it fires and a
+"""The checks (`admission.evaluate.checks`): for every rule id, a small policy where it fires and a
 near miss (the same policy with one thing fixed) where it must not, both as docs/semantics.md
 describes; the demonstration tree `examples/violations`; and the `check` command's output formats.
 
@@ -19,8 +19,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from admission.checks import _modules, all_rules, run_checks
-from admission.cli import app
+from admission.evaluate.checks import _modules, all_rules, run_checks
+from admission.cli.main import app
 from admission.diagnostics import Severity
 from admission.loader import LoadOptions, validate_tree
 
@@ -648,7 +648,7 @@ def test_cli_check_sarif():
 
 
 def test_cli_policy_tests_of_violations_pass(tmp_path, monkeypatch):
-    pytest.importorskip("admission.policytest")
+    pytest.importorskip("admission.evaluate.policytest")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # `test` has no --no-cache
     out = runner.invoke(app, ["test", str(VIOLATIONS)])
     assert out.exit_code == 0, out.output

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from admission.cli import app
-from admission.decide import Decider, Outcome
-from admission.index import build_index
+from admission.cli.main import app
+from admission.evaluate.decide import Decider, Outcome
+from admission.compile.index import build_index
 from admission.loader import LoadOptions, load_policy, validate_tree
-from admission.who import who
+from admission.evaluate.who import who
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MINI = FIXTURES / "mini"

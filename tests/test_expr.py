@@ -12,7 +12,7 @@ from durable import engine as durable_engine
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from admission.flow.expr import (
+from admission.language.expr import (
     DURABLE_GROUP_LIMIT,
     INT_MAX,
     INT_MIN,

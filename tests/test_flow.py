@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
-from admission.checks import run_checks
-from admission.decide import Decider
+from admission.evaluate.checks import run_checks
+from admission.evaluate.decide import Decider
 from admission.flow.runtime import open_runtime, refresh_admissions
 from admission.flow.service import Conflict, Forbidden, Invalid, PreconditionFailed, Refused
 from admission.store.tables import Application

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from admission.checks import run_checks
-from admission.decide import Decider
-from admission.diff import diff_policies
+from admission.evaluate.checks import run_checks
+from admission.evaluate.decide import Decider
+from admission.explain.diff import diff_policies
 from admission.flow.engine import flow_engine
 from admission.flow.runtime import open_runtime
 from admission.flow.service import Conflict, WorkflowError
@@ -158,7 +158,7 @@ def test_audit_chain_detects_tampering_and_postgres_refuses_updates(tmp_path, db
 def test_verify_cli_reports_a_broken_chain(tmp_path):
     from typer.testing import CliRunner
 
-    from admission.cli import app as cli
+    from admission.cli.main import app as cli
 
     root = build_policy_dir(tmp_path)
     url = make_db_url("sqlite", tmp_path)

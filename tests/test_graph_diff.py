@@ -7,9 +7,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from admission.cli import app
-from admission.diff import diff_policies
-from admission.graph import build_graph, edges_of, matter_node, unit_node
+from admission.cli.main import app
+from admission.explain.diff import diff_policies
+from admission.compile.graph import build_graph, edges_of, matter_node, unit_node
 from admission.loader import LoadOptions, load_policy
 
 MINI = Path(__file__).parent / "fixtures" / "mini"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from admission.cli import app
+from admission.cli.main import app
 from admission.diagnostics import Diagnostic
 from admission.loader import LoadOptions, LoadResult, validate_tree
 from admission.loader.yamlread import Limits

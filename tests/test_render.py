@@ -20,9 +20,9 @@ import graphviz
 import pytest
 from typer.testing import CliRunner
 
-from admission.checks import run_checks
-from admission.cli import app
-from admission.index import build_index
+from admission.evaluate.checks import run_checks
+from admission.cli.main import app
+from admission.compile.index import build_index
 from admission.loader import LoadOptions, load_policy
 from admission.render import (
     DIAGRAMS_ON, FONT, county_view, department_view, diagram_set, diff_view, dot_source, flow_view, format_for,

@@ -17,14 +17,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from admission.bundle import NOCOUNTY, BundleStore, build_bundle, open_bundle, publish
-from admission.checks import run_checks
-from admission.decide import Decider
-from admission.index import build_index
+from admission.scale.bundle import NOCOUNTY, BundleStore, build_bundle, open_bundle, publish
+from admission.evaluate.checks import run_checks
+from admission.evaluate.decide import Decider
+from admission.compile.index import build_index
 from admission.loader import LoadOptions, validate_tree
-from admission.model.entities import AdmissionRecord
-from admission.model.enums import AdmissionState, AssignmentKind, AssignmentRole, Term, UnitKind
-from admission.shard import CheckRun, ShardedDecider, check_bundle, sorted_findings
+from admission.language.entities import AdmissionRecord
+from admission.language.enums import AdmissionState, AssignmentKind, AssignmentRole, Term, UnitKind
+from admission.scale.shard import CheckRun, ShardedDecider, check_bundle, sorted_findings
 from admission.synth import CHECK_DATE, inject_all
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -410,7 +410,7 @@ def test_publish_and_load_back_by_revision(generated, tmp_path, backend):
 
 # --------------------------------------------------------------------------- CLI
 def test_cli_build_check_changed_since_publish(tmp_path):
-    from admission.cli import app
+    from admission.cli.main import app
 
     runner = CliRunner()
     tree = tmp_path / "tree"
@@ -447,7 +447,7 @@ def test_cli_build_check_changed_since_publish(tmp_path):
 
 
 def test_cli_build_invalid_tree(tmp_path, write_tree):
-    from admission.cli import app
+    from admission.cli.main import app
 
     root = write_tree({"a.yaml": "units:\n  - {id: T1, name: 镇, kind: township, parent: NOPE}\n"})
     res = CliRunner().invoke(app, ["build", str(root), "-o", str(tmp_path / "s")])

@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from admission.cli import app
-from admission.expand import township_entries, village_entries
+from admission.cli.main import app
+from admission.compile.expand import township_entries, village_entries
 from admission.loader import LoadOptions, load_policy, parse_file, validate_tree
 from admission.loader.yamlread import Limits
 from admission.sheets import KINDS, ImportOptions, UsageError, export, import_workbook, sections

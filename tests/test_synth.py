@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from admission.expand import TOWNSHIP_KINDS, township_entries, village_entries
+from admission.compile.expand import TOWNSHIP_KINDS, township_entries, village_entries
 from admission.loader import LoadOptions, validate_tree
 from admission.synth import CHECK_DATE, RULES, generate, inject_all
 
-HAS_CHECKS = importlib.util.find_spec("admission.checks") is not None
+HAS_CHECKS = importlib.util.find_spec("admission.evaluate.checks") is not None
 
 
 def _load(root: Path):
@@ -140,17 +140,17 @@ def test_inject_all_still_validates(policies, trees):
         assert policies[name] is not None
 
 
-@pytest.mark.skipif(not HAS_CHECKS, reason="admission.checks is not there yet")
+@pytest.mark.skipif(not HAS_CHECKS, reason="admission.evaluate.checks is not there yet")
 def test_clean_trees_have_no_findings(policies):
-    checks = pytest.importorskip("admission.checks")
+    checks = pytest.importorskip("admission.evaluate.checks")
     for name in ("tpl", "flat"):
         found = checks.run_checks(policies[name], CHECK_DATE)
         assert not found, [(d.code, d.subject) for d in found[:10]]
 
 
-@pytest.mark.skipif(not HAS_CHECKS, reason="admission.checks is not there yet")
+@pytest.mark.skipif(not HAS_CHECKS, reason="admission.evaluate.checks is not there yet")
 def test_findings_equal_the_manifest(policies, trees):
-    checks = pytest.importorskip("admission.checks")
+    checks = pytest.importorskip("admission.evaluate.checks")
     for name in ("all", "all-flat"):
         found = {(d.code, d.subject) for d in checks.run_checks(policies[name], CHECK_DATE)}
         expected = trees[1][name].subjects
@@ -161,7 +161,7 @@ def test_findings_equal_the_manifest(policies, trees):
 def test_cli_synth(tmp_path):
     from typer.testing import CliRunner
 
-    from admission.cli import app
+    from admission.cli.main import app
 
     runner = CliRunner()
     res = runner.invoke(app, ["synth", "--townships", "12", "--out", str(tmp_path / "t"), "--seed", "2",

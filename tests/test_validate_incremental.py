@@ -9,8 +9,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from admission.bundle import validate_incremental
-from admission.cli import app
+from admission.scale.bundle import validate_incremental
+from admission.cli.main import app
 from admission.loader import LoadOptions, validate_tree
 
 BASE = {

@@ -4,3 +4,20 @@
 """
 
 __version__ = "0.1.0"
+
+
+def code_digest(*parts: str) -> "hashlib._Hash":
+    """A sha256 over the source of the named modules and packages of this one (paths relative to
+    it, e.g. "diagnostics.py", "language"), so that a cache entry made by other code is never
+    served: the loader's parse cache and the sharded check's findings cache key on it."""
+    import hashlib
+    from pathlib import Path
+
+    pkg = Path(__file__).resolve().parent
+    h = hashlib.sha256(__version__.encode())
+    for part in parts:
+        top = pkg / part
+        for path in ([top] if top.is_file() else sorted(top.rglob("*.py"))):
+            h.update(path.relative_to(pkg).as_posix().encode() + b"\0" + path.read_bytes())
+    return h
+

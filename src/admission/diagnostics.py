@@ -1,7 +1,7 @@
 """One record type for everything a user is told about a policy.
 
 Loader errors, check findings and workflow refusals are all `Diagnostic`s; the text, JSON
-and SARIF writers in `admission.report` are plain functions of them.
+and SARIF writers in `admission.explain.report` are plain functions of them.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .checks.lapses import add_months  # the evaluation schedule's own arithmetic
+from .evaluate.checks.lapses import add_months  # the evaluation schedule's own arithmetic
 
 __all__ = ["CHECK_DATE", "RULES", "Manifest", "generate", "inject_all"]
 

@@ -1,5 +1,5 @@
 """Independent consistency check of the example tree, written from the issue's wording rather than
-from admission.checks, plus the example's own promises (national proportions of 永安镇's list).
+from admission.evaluate.checks, plus the example's own promises (national proportions of 永安镇's list).
 
     .venv/bin/python tools/example/verify.py [policies] [--on 2026-11-23]
 
@@ -14,7 +14,7 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from admission.expand import township_entries, village_entries
+from admission.compile.expand import township_entries, village_entries
 from admission.loader import LoadOptions, validate_tree
 
 YONGAN = "370402101"

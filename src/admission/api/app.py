@@ -48,7 +48,11 @@ def create_app(settings: ApiSettings | None = None) -> AdmissionApp:
                   lifespan=lifespan, openapi_url="/v1/openapi.json", docs_url="/v1/docs", redoc_url=None,
                   separate_input_output_schemas=False)
     problems.install(app)
-    from .routes import decide, graphs, logs, policy, workflow
+    from .routes import decide
+    from .routes import graphs
+    from .routes import logs
+    from .routes import policy
+    from .routes import workflow
 
     if settings.sharded:  # a decisions-only replica: the fast path answers, the rest is elsewhere
         from . import sharded

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 
-from ..model.enums import UnitKind
+from ..language.enums import UnitKind
 from ..store.api_tables import ApiToken
 
 ROLES = ("reader", "department", "township", "reviewer", "approver", "admin")

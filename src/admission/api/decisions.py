@@ -22,8 +22,8 @@ from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from ..decide import Outcome
-from ..model.enums import AssignmentKind, AssignmentRole
+from ..evaluate.decide import Outcome
+from ..language.enums import AssignmentKind, AssignmentRole
 from .auth import Caller
 from .problems import MEDIA_TYPE, ApiProblem, problem_body, validation_errors
 from .schemas import DecisionRequest, ExerciseQuestion, ExerciseRequest, Question

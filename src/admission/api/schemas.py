@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, field_validator
 
-from ..model.base import ID_PATTERN, Date
+from ..language.base import ID_PATTERN, Date
 
 #: text without control characters (tab and line breaks allowed in long text); PostgreSQL cannot store NUL
 NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"

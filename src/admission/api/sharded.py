@@ -18,9 +18,9 @@ import os
 from fastapi import APIRouter, FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 
-from ..bundle import open_bundle
+from ..scale.bundle import open_bundle
 from ..flow.service import stored_admissions
-from ..shard import ShardedDecider
+from ..scale.shard import ShardedDecider
 from ..store.db import migrate
 from .deps import AdminDep, CallerDep, StateDep
 from .problems import ApiProblem

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select
 from starlette.concurrency import run_in_threadpool
 
-from ..decide import Decider
+from ..evaluate.decide import Decider
 from ..flow.runtime import Runtime, open_runtime
 from ..flow.service import WorkflowError
 from ..diagnostics import Diagnostic
@@ -295,7 +295,7 @@ def read_policy(settings: ApiSettings) -> LoadResult:
     serves the same revision)."""
     if not settings.bundle:
         return validate_tree(settings.policies, LoadOptions(workers=settings.load_workers))
-    from ..bundle import open_bundle
+    from ..scale.bundle import open_bundle
 
     try:
         return LoadResult(open_bundle(settings.bundle).policy(), [])

@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 
-from ..checks import run_checks
-from ..expand import township_entries, village_entries
-from ..index import admission_interval, delegation_interval
-from ..model.enums import UnitKind
-from ..who import ROLE_LABELS, who
+from ..evaluate.checks import run_checks
+from ..compile.expand import township_entries, village_entries
+from ..compile.index import admission_interval, delegation_interval
+from ..language.enums import UnitKind
+from ..evaluate.who import ROLE_LABELS, who
 from .problems import ApiProblem
 
 

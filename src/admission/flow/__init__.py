@@ -1,1 +1,6 @@
-"""The admission workflow: flow language, guard expressions, engine and store."""
+"""The admission workflow: the durable-rules engine (`engine`, the only module that touches it),
+the facts of one step (`facts`), the service that runs steps against the store (`service`),
+calendars, tick and dynamic adjustment.
+
+May import: explain, evaluate, compile, loader, language, store, diagnostics (not scale).
+"""

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from ..model import Policy
-from ..model.entities import BasicEntry, CooperativeEntry, ReturnedEntry, TownshipList
+from ..language import Policy
+from ..language.entities import BasicEntry, CooperativeEntry, ReturnedEntry, TownshipList
 
 _ENTRY = {"basic": BasicEntry, "cooperative": CooperativeEntry, "returned": ReturnedEntry}
 

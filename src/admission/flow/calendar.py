@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ..model.flow import Calendar
+from ..language.flow import Calendar
 
 
 @dataclass(frozen=True)

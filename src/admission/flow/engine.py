@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 from durable import engine as _engine
 
-from ..model.flow import Flow
-from .expr import check_condition, encode_value, fact_names, to_durable
-from .facts import FACTS
+from ..language.flow import Flow
+from ..language.expr import check_condition, encode_value, fact_names, to_durable
+from ..language.facts import FACTS
 
 _LOCK = threading.Lock()  # the C core has no locks; calls are microseconds, serialise them
 _SIDS = itertools.count(1)

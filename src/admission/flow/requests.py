@@ -9,8 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from ..model.base import Date, Id, StrictModel, Text, one_or_many
-from ..model.enums import Term
+from ..language.base import Date, Id, StrictModel, Text, one_or_many
+from ..language.enums import Term
 
 IdList = Annotated[list[Id], BeforeValidator(one_or_many)]
 

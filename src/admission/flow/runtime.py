@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..index import Index, build_index
-from ..model import Policy
+from ..compile.index import Index, build_index
+from ..language import Policy
 from ..store.db import make_engine, migrate
 from .adjust import apply_adjustments
 from .service import Workflow

@@ -30,11 +30,11 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, select
 
-from ..index import Index
-from ..model import Policy
-from ..model.entities import AdmissionRecord, Exit
-from ..model.enums import AdmissionState, Level, Term, UnitKind
-from ..model.flow import Flow, Phase
+from ..compile.index import Index
+from ..language import Policy
+from ..language.entities import AdmissionRecord, Exit
+from ..language.enums import AdmissionState, Level, Term, UnitKind
+from ..language.flow import Flow, Phase
 from ..store.db import is_sqlite
 from ..store.tables import (
     Application, ApplicationRow, Change, Counter, FlowDefinition, Opinion, OpinionRow, Refusal, TransitionLog,

@@ -5,6 +5,8 @@ back to file:line:column.  Files are cached by content hash, so after a change t
 file only that file is parsed again; a cold load of many files uses a process pool.
 Then across files: duplicate ids, references.  The result is a `Policy` or a `PolicyError`
 carrying every diagnostic of the run.
+
+May import: language, diagnostics.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .. import __version__
+from .. import __version__, code_digest
 from ..diagnostics import Diagnostic, PolicyError, Span
-from ..model.policy import ID_SECTIONS, LANGUAGE_VERSION, Policy, PolicyFile
+from ..language.policy import ID_SECTIONS, LANGUAGE_VERSION, Policy, PolicyFile
 from .messages import Locator, translate
 from .resolve import duplicates, references
 from .yamlread import Limits, MapMeta, SpannedList, read_yaml
@@ -64,10 +66,7 @@ def code_fingerprint() -> bytes:
     """A hash of the code that turns bytes into records, so a cached parse is never served
     by a different model or reader than the one that made it."""
     if not _FINGERPRINT:
-        here = Path(__file__).resolve().parent
-        h = hashlib.sha256()
-        for path in sorted([*here.glob("*.py"), *(here.parent / "model").glob("*.py"), here.parent / "diagnostics.py"]):
-            h.update(path.name.encode() + b"\0" + path.read_bytes())
+        h = code_digest("diagnostics.py", "language", "loader")
         _FINGERPRINT.append(h.digest())
     return _FINGERPRINT[0]
 
@@ -308,8 +307,8 @@ def _flow_conditions(files: list[PolicyFile], raws: dict[str, bytes], limits: Li
     """Type-check every guard condition against the documented facts, located to the column."""
     if not any(pf.flows for pf in files):
         return []
-    from ..flow.expr import ExprError, check_condition
-    from ..flow.facts import FACTS
+    from ..language.expr import ExprError, check_condition
+    from ..language.facts import FACTS
 
     out = []
     for pf in files:

@@ -10,7 +10,7 @@ from enum import Enum
 from pydantic import BaseModel, ValidationError
 
 from ..diagnostics import Diagnostic, Span
-from ..model.enums import Labelled
+from ..language.enums import Labelled
 from .yamlread import MapMeta, SpannedList, looks_like_date
 
 _TYPE_WORDS = {

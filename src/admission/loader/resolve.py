@@ -9,9 +9,9 @@ from collections.abc import Iterable, Iterator
 from pydantic import BaseModel
 
 from ..diagnostics import Diagnostic
-from ..model import entities as e
-from ..model.enums import UnitKind as K
-from ..model.policy import ID_SECTIONS, PolicyFile
+from ..language import entities as e
+from ..language.enums import UnitKind as K
+from ..language.policy import ID_SECTIONS, PolicyFile
 
 DEPT = frozenset({K.department, K.dispatched})
 ACTOR = frozenset({K.department, K.dispatched, K.task_force, K.government, K.township})

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from ..diagnostics import Diagnostic, Span
-from ..model.base import SPAN_KEY
+from ..language.base import SPAN_KEY
 
 try:  # libyaml is in every PyYAML wheel; fall back to the pure parser if it is missing
     _Loader = yaml.CSafeLoader

@@ -15,6 +15,9 @@ no timestamps; the CJK font set on graph, nodes and edges):
 
 `write` / `render_bytes` turn a view into SVG, PNG, PDF or DOT; `render_all` regenerates
 `diagrams/`.
+
+May import: flow, scale, explain, evaluate, compile, loader, language, store, diagnostics
+(not sheets, synth, review, api or cli).
 """
 
 from .bundle import DIAGRAMS_ON, diagram_set, render_all

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import graphviz
 
-from ..checks import run_checks
-from ..index import Index, build_index
-from ..model import Policy
-from ..model.enums import UnitKind
+from ..evaluate.checks import run_checks
+from ..compile.index import Index, build_index
+from ..language import Policy
+from ..language.enums import UnitKind
 from .county import county_view
 from .data import counties_of, township_items, townships_of
 from .department import department_view

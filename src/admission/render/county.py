@@ -10,9 +10,9 @@ from collections.abc import Sequence
 import graphviz
 
 from ..diagnostics import Diagnostic
-from ..index import Index
-from ..model import Policy
-from ..model.enums import UnitKind
+from ..compile.index import Index
+from ..language import Policy
+from ..language.enums import UnitKind
 from .data import township_items, townships_of, unit_name
 from .findings import finding_line, involves_unit, sort_findings
 from .style import FINDING, FINDING_FILL, KINDS, MUTED, font, h, h_attr, new_graph, node_id, text, tip, unit_link

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ..expand import township_entries
-from ..index import Index
-from ..model import Policy
-from ..model.enums import UnitKind
+from ..compile.expand import township_entries
+from ..compile.index import Index
+from ..language import Policy
+from ..language.enums import UnitKind
 
 #: the kinds of a township's items, in drawing order
 KIND_ORDER = ("basic", "cooperative", "returned", "statutory", "delegated", "admitted", "ended")

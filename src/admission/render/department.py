@@ -10,9 +10,9 @@ from collections.abc import Sequence
 import graphviz
 
 from ..diagnostics import Diagnostic
-from ..index import Index
-from ..model import Policy
-from ..model.enums import UnitKind
+from ..compile.index import Index
+from ..language import Policy
+from ..language.enums import UnitKind
 from .data import Item, matter_name, mode_label, township_items, unit_name
 from .findings import Marks, draw_findings, involves_unit, node_style, row_tooltip, sort_findings
 from .style import FINDING, FINDING_FILL, KINDS, font, h, new_graph, node_id, text, tip, unit_link, where, wrap

@@ -1,4 +1,4 @@
-"""The diff view: two revisions of a policy in one graph (`admission.diff.diff_policies`) —
+"""The diff view: two revisions of a policy in one graph (`admission.explain.diff.diff_policies`) —
 each changed township or village tied to the matters it gained (green), lost (red) or moved
 between lists (orange, old → new), with the findings the change adds and removes."""
 
@@ -8,8 +8,8 @@ import datetime as dt
 
 import graphviz
 
-from ..diff import KIND_LABELS, PolicyDiff, diff_policies
-from ..model import Policy
+from ..explain.diff import KIND_LABELS, PolicyDiff, diff_policies
+from ..language import Policy
 from .findings import finding_line, sort_findings
 from .style import ADDED, FINDING, FINDING_FILL, MOVED, REMOVED, font, h, h_attr, new_graph, node_id, text, tip, wrap
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 import graphviz
 
 from ..diagnostics import Diagnostic
-from ..model import Policy
+from ..language import Policy
 from .style import FINDING, FINDING_FILL, h_attr, text, tip
 
 

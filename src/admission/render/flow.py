@@ -9,8 +9,8 @@ from collections.abc import Mapping
 
 import graphviz
 
-from ..model import Policy
-from ..model.flow import Flow, Phase, Role
+from ..language import Policy
+from ..language.flow import Flow, Phase, Role
 from .style import FINDING, MUTED, new_graph, text, tip
 
 PHASE_COLOURS = {

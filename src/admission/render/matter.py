@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import graphviz
 
 from ..diagnostics import Diagnostic
-from ..index import Index
-from ..model import Policy
+from ..compile.index import Index
+from ..language import Policy
 from .data import KIND_SHORT, counties_of, mode_label, township_items, townships_of, unit_name
 from .findings import Marks, draw_findings, involves_matter, node_style, sort_findings
 from .style import KINDS, MUTED, new_graph, node_id, text, unit_link, where, wrap

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 import graphviz
 
 from ..diagnostics import Diagnostic
-from ..index import Index
-from ..model import Policy
-from ..model.enums import UnitKind
+from ..compile.index import Index
+from ..language import Policy
+from ..language.enums import UnitKind
 from .data import (
     KIND_LABELS, KIND_ORDER, PARTY_LABELS, Item, by_domain, matter_name, mode_label, township_items, unit_name,
 )

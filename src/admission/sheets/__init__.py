@@ -2,6 +2,9 @@
 export a township's, a county's or a village's lists in the layout counties publish (公示).
 
     from admission.sheets import ImportOptions, import_workbook, export
+
+May import: flow, scale, explain, evaluate, compile, loader, language, store, diagnostics
+(not render, synth, review, api or cli).
 """
 
 from .exporter import FORMATS, Section, export, render_csv, render_html, sections, write_csv, write_html, write_xlsx

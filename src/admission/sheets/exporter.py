@@ -16,9 +16,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..expand import township_entries, village_entries
-from ..model import Policy
-from ..model.enums import BasisKind, Level, UnitKind
+from ..compile.expand import township_entries, village_entries
+from ..language import Policy
+from ..language.enums import BasisKind, Level, UnitKind
 from .importer import UsageError, find_unit
 from .kinds import KINDS, TOWNSHIP_KINDS, VILLAGE_KINDS, Kind
 from .resolve import county_of

@@ -19,17 +19,17 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..expand import township_entries, village_entries
+from ..compile.expand import township_entries, village_entries
 from ..loader import parse_file
 from ..loader.resolve import references
 from ..loader.yamlread import Limits
-from ..model import Policy
-from ..model.entities import (
+from ..language import Policy
+from ..language.entities import (
     AssistingEntry, BasicEntry, CertificationEntry, CooperativeEntry, Delegation, Matter,
     NegativeEntry, ReturnedEntry, VillageDuty,
 )
-from ..model.enums import DelegationMode, Level, PowerType, UnitKind
-from ..model.policy import ID_SECTIONS, PolicyFile
+from ..language.enums import DelegationMode, Level, PowerType, UnitKind
+from ..language.policy import ID_SECTIONS, PolicyFile
 from .kinds import ALL_FIELDS, KINDS, Kind
 from .problems import Problem
 from .reader import HeadingMap, Row, read_table

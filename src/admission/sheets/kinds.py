@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model.enums import Level
+from ..language.enums import Level
 
 #: field -> headings that name it in published sheets; the first is the one export writes.
 #: Matching is on NFKC text with whitespace removed (see `text.heading_key`).

@@ -11,8 +11,8 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from ..model import Policy
-from ..model.enums import UnitKind
+from ..language import Policy
+from ..language.enums import UnitKind
 from .text import key
 
 DEPT_KINDS = frozenset({UnitKind.department, UnitKind.dispatched})

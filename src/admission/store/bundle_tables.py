@@ -53,12 +53,9 @@ def _engine(url: str):
     return engine
 
 
-def publish_manifest(manifest: dict, get_blob, url: str, channel: str = "default") -> dict:
-    """Store `manifest` and every blob it names (read with `get_blob(hash)`) at `url`."""
-    from ..bundle import blob_hashes
-
+def publish_manifest(manifest: dict, hashes: list[str], get_blob, url: str, channel: str = "default") -> dict:
+    """Store `manifest` and the blobs it names (`hashes`, each read with `get_blob(hash)`) at `url`."""
     engine = _engine(url)
-    hashes = blob_hashes(manifest)
     blobs = BundleBlob.__table__
     revs = BundleRevision.__table__
     cur = BundleCurrent.__table__

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from .. import views
 from ..decisions import answer
 from ..deps import CallerDep, StateDep
-from ...model.base import Date
-from ...model.base import ID_PATTERN
+from ...language.base import Date
+from ...language.base import ID_PATTERN
 from ..schemas import (
     NO_CONTROL, ApiId, DecisionBatchOut, DecisionOut, DecisionRequest, DutiesOut, ExerciseRequest, FindingPage, MatterPage,
     OwnersOut,

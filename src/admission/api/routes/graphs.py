@@ -34,14 +34,14 @@ async def _caller(request: Request):
 
 
 def _render(state, view: str, ident: str, on: dt.date, expanded: bool) -> bytes:
-    from ...checks import run_checks
+    from ...evaluate.checks import run_checks
     from ...render import output
     from ...render.county import county_view
     from ...render.department import department_view
     from ...render.flow import flow_view
     from ...render.matter import matter_view
     from ...render.unit import unit_view
-    from ...model.enums import UnitKind
+    from ...language.enums import UnitKind
 
     rt = state.rt
     policy, index = rt.policy, rt.index
@@ -92,8 +92,8 @@ async def review(request: Request, token: str | None = None, on: dt.date | None 
     day = on or state.today()
 
     def build() -> str:
-        from ...checks import run_checks
-        from ...review import review_page
+        from ...evaluate.checks import run_checks
+        from ...review.page import review_page
 
         rt = state.rt
         findings = run_checks(rt.policy, day, rt.index)

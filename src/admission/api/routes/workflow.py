@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 
 from ...flow.service import NotFound
-from ...model.base import ID_PATTERN
+from ...language.base import ID_PATTERN
 from ..auth import FLOW_ROLES, Caller, visible
 from ..deps import (
     ActingPersonDep, AdminDep, IdempotencyDep, IfMatchDep, StateDep, WorkflowCaller, the_person,

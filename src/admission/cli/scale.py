@@ -1,0 +1,140 @@
+"""`admission build`, `admission publish` and `admission check --bundle`: the compiled bundle
+from the command line (see `admission.scale.bundle` and `admission.scale.shard`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+
+def _say(msg: str) -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write(f"\r{msg}\033[K")
+        sys.stderr.flush()
+
+
+def build_cmd(
+    directory: Annotated[Path, typer.Argument(help="策略目录 policy directory")] = Path("policies"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="编译包目录（可多次构建，按内容去重）bundle store directory")] = Path("bundle"),
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="进程数（默认 CPU 数）worker processes")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="不用共享解析缓存（改用编译包内的缓存）")] = False,
+    max_file_bytes: Annotated[Optional[int], typer.Option(help="单个文件大小上限 per-file size limit")] = None,
+) -> None:
+    """编译策略：校验一次，按县分片写成内容寻址的编译包 — validate once and compile a sharded, content-addressed bundle."""
+    from ..scale.bundle import build_bundle
+    from .common import load_options
+
+    options = load_options(no_cache, max_file_bytes)
+    if workers:
+        from dataclasses import replace
+
+        options = replace(options, workers=workers)
+    result = build_bundle(directory, out, options, progress=_say)
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\033[K")
+    for d in result.diagnostics:
+        typer.echo(d.format(), err=not result.ok)
+    if not result.ok:
+        n = sum(1 for d in result.diagnostics if d.severity.value == "error")
+        typer.echo(f"校验失败 invalid: {n} 个错误 error(s)，未写入编译包 no bundle written", err=True)
+        raise typer.Exit(2 if any(d.code == "no-such-path" for d in result.diagnostics) else 1)
+    m, st = result.manifest, result.stats
+    c = m["counts"]
+    size = sum(s["bytes"] for s in m["shards"].values()) + m["common"]["bytes"] + m["directory"]["bytes"]
+    typer.echo(f"编译包 bundle {out}  修订 revision {m['revision']}")
+    typer.echo(f"  文件 files {m['files']}（解析 parsed {st['parsed']}，重新分片 routed {st['routed']}）"
+               f"  分片 shards {c['shards']}  单位 units {c['units']}  事项 matters {c['matters']}")
+    typer.echo(f"  大小 size {size / 2**20:.1f} MiB（YAML {m['bytes'] / 2**20:.1f} MiB）  用时 seconds {st['seconds']:.1f}")
+
+
+def publish_cmd(
+    bundle: Annotated[Path, typer.Argument(help="编译包目录 bundle store directory")] = Path("bundle"),
+    db: Annotated[Optional[str], typer.Option("--db", help="数据库 URL（默认 ADMISSION_DATABASE_URL 或 sqlite:///admission.db）")] = None,
+    revision: Annotated[Optional[str], typer.Option("--revision", help="修订（默认当前）revision (default: current)")] = None,
+) -> None:
+    """把编译包发布到数据库，各 API 副本提供同一修订 — publish a bundle revision to PostgreSQL/SQLite."""
+    from ..scale.bundle import publish
+    from ..store.db import database_url
+
+    url = database_url(db)
+    try:
+        out = publish(bundle, url, revision)
+    except KeyError as exc:
+        typer.echo(f"错误 error: {exc.args[0]}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"已发布 published revision {out['revision']}: {out['blobs']} 个数据块 blobs"
+               f"（新写入 written {out['written']}，{out['bytes_written'] / 2**20:.1f} MiB）")
+
+
+def check_bundle_cmd(spec: str | None, day: dt.date, format: str, fail_on: str, changed_since: str | None,
+                     workers: int | None) -> int:
+    """`admission check --bundle …`: the sharded check; returns the exit code."""
+    from ..scale.bundle import BundleStore, open_bundle
+    from ..evaluate.checks import all_rules
+    from ..loader import default_cache_dir
+    from ..explain.report import to_json, to_sarif
+    from ..scale.shard import CheckRun, Progress, check_bundle
+
+    if spec is None:
+        typer.echo("--changed-since 需要 --bundle（编译包）requires --bundle", err=True)
+        return 2
+    try:
+        bundle = open_bundle(spec)
+    except (KeyError, ValueError, OSError) as exc:
+        typer.echo(f"无法打开编译包 cannot open bundle {spec}: {exc}", err=True)
+        return 2
+    is_dir = "://" not in spec
+    cache = BundleStore(spec) if is_dir else BundleStore(default_cache_dir() / "bundle-checks")
+    old = None
+    if changed_since is not None:
+        try:
+            old = _old_manifest(bundle, changed_since)
+        except (KeyError, ValueError, OSError) as exc:
+            typer.echo(f"找不到修订 unknown revision {changed_since}: {exc}", err=True)
+            return 2
+    run = CheckRun(bundle.revision, day)
+    progress = Progress()
+    findings = []
+    for result in check_bundle(bundle, day, workers, changed_since=old, cache=cache, progress=progress, run=run):
+        if format == "text" and result.findings:
+            if progress.enabled:
+                sys.stderr.write("\r\033[K")
+            typer.echo("\n".join(f.format() for f in result.findings))
+        findings.extend(result.findings)
+    findings.sort(key=lambda f: (*f.sort_key(), f.subject or ""))
+    shards = {"total": run.shards, "checked": run.checked, "cached": run.cached}
+    if old is not None:
+        shards.update(changed_since=old["revision"], changed=run.changed, removed=run.removed)
+    if format == "sarif":
+        typer.echo(to_sarif(findings, {r.id: f"{r.title} ({r.title_en})" for r in all_rules().values()}))
+    elif format == "json":
+        typer.echo(to_json(findings, revision=bundle.revision, on=day.isoformat(), count=len(findings), shards=shards))
+    else:
+        errors = sum(1 for f in findings if f.severity.value == "error")
+        since = ""
+        if old is not None:
+            since = f"；自 since {old['revision']} 变化 changed {len(run.changed)} 个分片"
+        typer.echo(f"{day} 检查完成 checked: {errors} 个错误 error(s)，{len(findings) - errors} 个警告 warning(s)"
+                   f"（修订 revision {bundle.revision}；分片 shards {run.shards}：重新检查 checked {run.checked}，"
+                   f"缓存 cached {run.cached}{since}；{run.seconds:.1f}s）")
+    levels = {"error": ("error",), "warning": ("error", "warning"), "never": ()}[fail_on]
+    return 1 if any(f.severity.value in levels for f in findings) else 0
+
+
+def _old_manifest(bundle, changed_since: str) -> dict:
+    """An old revision: in the same store (or database), or a bundle directory / manifest file."""
+    import json
+
+    try:
+        return bundle.source.manifest(changed_since)
+    except KeyError:
+        path = Path(changed_since)
+        if path.is_dir():
+            path = path / "manifest.json"
+        if path.is_file():
+            return json.loads(path.read_text(encoding="utf-8"))
+        raise

@@ -1,0 +1,110 @@
+"""Unauthorized pushdown (属地管理 abused): every recorded assignment is judged by `decide`
+with its own date, kind, role and basis; a denial becomes a finding under the denial's rule.
+Plus the "new vest" warning (换马甲): a matter renamed to look unlike a returned item.
+
+Fires (M9 is not on 永安镇's lists, not delegated, not admitted):
+
+    assignments: [{id: A1, by: D1, to: "370402101", matter: M9, date: 2025-03-01}]   # pushdown-unlisted
+
+Does not fire (M1 is a cooperative duty of 永安镇 led by D1):
+
+    assignments: [{id: A2, by: D1, to: "370402101", matter: M1, date: 2025-03-01}]
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+
+from ..decide import Outcome
+from ...diagnostics import Severity
+from ...compile.expand import township_entries
+from ...language.enums import UnitKind
+from .registry import Context, Rule, finding
+from .overlap import _in_force
+
+E, W = Severity.error, Severity.warning
+_R = [
+    ("pushdown-unlisted", "下派清单之外的事项", "assignment of a matter not on the unit's lists, not delegated, not admitted",
+     "按准入程序申请，或由部门自行履行（部门担责、乡镇免责）"),
+    ("pushdown-no-standing", "下派单位无权下派该事项", "assigning unit has no standing for the entry",
+     "由牵头部门、赋权部门、业务主管部门或准入申请部门下派"),
+    ("pushdown-returned", "下派已收回的事项", "assignment of a returned item", "收回事项由承接部门履行，撤回该下派"),
+    ("pushdown-negative", "把负面清单事项交给村(社区)", "negative-list matter given to a village", "撤回该下派"),
+    ("village-responsible", "把村(社区)列为执法、拆迁、招商引资或安全生产的责任主体",
+     "village named responsible for enforcement, demolition, investment promotion or work safety",
+     "责任主体应为部门或乡镇，村(社区)至多协助"),
+    ("certification-forbidden", "要求村(社区)出具不应出具的证明", "request for a must-not-issue certification",
+     "撤回证明要求，改由部门核查或告知承诺"),
+    ("certification-unlisted", "要求村(社区)出具正面清单外的证明", "certification outside the positive list",
+     "撤回证明要求"),
+    ("level-skipping", "越级下派", "level-skipping assignment", "经县级部门和县级党委政府，不得越级直接下派"),
+    ("other-county", "向外县（区）乡镇下派", "assignment to a unit of another county", "只能向本县（区）乡镇下派"),
+    ("village-bypass", "绕过乡镇直接向村(社区)派任务", "assignment to a village bypassing its township",
+     "经乡镇(街道)安排，或附县级以上统一部署的依据"),
+    ("unit-inactive", "向已撤并或未设立的单位下派（或由其下派）", "assignment by or to a unit not in force on its date",
+     "核对单位的撤并、更名情况"),
+    ("lapse-after-exit", "准入期满或退出后仍在下派", "assignment after the admission exited or expired",
+     "重新申请准入，或停止下派"),
+    ("lapse-after-revocation", "赋权收回后仍在下派", "assignment after the delegation was revoked", "停止下派"),
+]
+DECISION_RULES = {rid: Rule(rid, E, zh, en, fix) for rid, zh, en, fix in _R}
+NEW_VEST = Rule("pushdown-new-vest", W, "疑似“换马甲”：名称与收回事项高度相近",
+                "matter name close to a returned item's (new vest)", "核对该事项是否就是已收回的事项")
+
+RULES = [*DECISION_RULES.values(), NEW_VEST]
+SIMILARITY = 0.85
+
+
+@lru_cache(maxsize=200_000)
+def normalise(name: str) -> str:
+    """NFKC, then drop white space, punctuation and symbols (so 换马甲 spelling tricks vanish)."""
+    text = unicodedata.normalize("NFKC", name)
+    return "".join(ch for ch in text if not (ch.isspace() or unicodedata.category(ch)[0] in "PSZ"))
+
+
+def similar(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if not la or not lb or 2 * min(la, lb) / (la + lb) < SIMILARITY:
+        return False
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return sm.real_quick_ratio() >= SIMILARITY and sm.quick_ratio() >= SIMILARITY and sm.ratio() >= SIMILARITY
+
+
+def check(ctx: Context) -> Iterator:
+    returned_cache: dict[str, list] = {}
+    for a in sorted(ctx.policy.assignments.values(), key=lambda x: x.id):
+        dec = ctx.decider.decide(a.by, a.matter, a.to, a.date, a.kind, a.role, a.basis)
+        els = (f"assignment:{a.id}", f"unit:{a.by}", f"unit:{a.to}", f"matter:{a.matter}")
+        if dec.outcome is Outcome.deny:
+            reason = dec.reasons[0]
+            rule = DECISION_RULES[reason.code]
+            help_ = dec.consequence or rule.fix
+            yield finding(rule, a.id, f"下派 {a.id}（{a.date}，{ctx.name(a.by)} → {ctx.name(a.to)}）：{reason.message}",
+                          (a.span, reason.span), els, help=help_)
+        target = ctx.units.get(a.to)
+        if target is not None and target.kind == UnitKind.township:
+            yield from _new_vest(ctx, a, returned_cache, els)
+
+
+def _new_vest(ctx: Context, a, cache: dict[str, list], els):
+    """Judged on the assignment's own date, like the rest of the assignment."""
+    returned = cache.get(a.to)
+    if returned is None:
+        returned = cache[a.to] = list(township_entries(ctx.policy, a.to).returned)
+    day = a.date.toordinal()
+    returned = [e for e in returned if _in_force(e, day)]
+    if any(e.matter == a.matter for e in returned):
+        return
+    mine = normalise(ctx.matter_name(a.matter))
+    for e in returned:
+        theirs = ctx.matter_name(e.matter)
+        if similar(mine, normalise(theirs)):
+            yield finding(NEW_VEST, a.id,
+                          f"下派 {a.id} 的事项“{ctx.matter_name(a.matter)}”与已收回事项“{theirs}”高度相近，疑似换马甲",
+                          (a.span, e.span), (*els, f"matter:{e.matter}"))
+            return

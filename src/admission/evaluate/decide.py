@@ -1,0 +1,308 @@
+"""The decision functions: may this actor assign this matter to this unit on this day, and may
+this unit exercise this power?  Each answer carries its reasons and the basis behind it.
+
+The steps, their order and the rule ids are those of docs/semantics.md; deny wins and the
+default is deny.  "Could not decide" (unknown ids) is an `Outcome.error`, never a denial.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import Enum
+
+from ..diagnostics import Span
+from ..compile.index import (
+    ADMISSION, BASIC, COUNTY_HOLDERS, DELEGATION, ENTRY_KIND_LABELS, ENTRY_KIND_NAMES, MAY_CERTIFY, Entry, Index,
+    admission_interval,
+)
+from ..language.enums import LEVEL_RANK, VILLAGE_FORBIDDEN_TAGS, AssignmentKind, AssignmentRole, Level, UnitKind
+
+COUNTY_RANK = LEVEL_RANK[Level.county]
+CONSEQUENCE_UNLISTED = "部门担责、乡镇免责：该事项不在清单内，仍由部门负责，基层单位不承担责任"
+
+
+class Outcome(str, Enum):
+    allow = "allow"
+    deny = "deny"
+    error = "error"
+
+
+# Reason, Authority and Decision are slotted but not frozen: a frozen dataclass costs a
+# setattr call per field, and `decide` builds one explanation per question on its hot path.
+# Treat them as immutable.
+@dataclass(slots=True)
+class Reason:
+    code: str
+    message: str
+    span: Span | None = None
+
+    def to_dict(self) -> dict:
+        out = {"code": self.code, "message": self.message}
+        if self.span:
+            out["source"] = str(self.span)
+        return out
+
+
+@dataclass(slots=True)
+class Authority:
+    """The list entry, delegation or admission that allows an assignment."""
+
+    kind: str  # basic | cooperative | delegation | duty | assisting | may_certify | admission
+    label: str
+    record_id: str | None
+    span: Span | None
+    legal_basis: str | None
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "label": self.label, "record": self.record_id,
+                "source": str(self.span) if self.span else None, "legal_basis": self.legal_basis}
+
+
+@dataclass(slots=True)
+class Decision:
+    outcome: Outcome
+    actor: str
+    matter: str
+    target: str
+    on: dt.date
+    reasons: tuple[Reason, ...]
+    authority: Authority | None
+    revision: str
+    admission_seq: int
+    consequence: str | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.outcome is Outcome.allow
+
+    @property
+    def code(self) -> str:
+        return self.reasons[0].code if self.reasons else "allow"
+
+    def to_dict(self) -> dict:
+        return {
+            "outcome": self.outcome.value, "allowed": self.allowed,
+            "actor": self.actor, "matter": self.matter, "target": self.target, "on": self.on.isoformat(),
+            "reasons": [r.to_dict() for r in self.reasons],
+            "authority": self.authority.to_dict() if self.authority else None,
+            "consequence": self.consequence,
+            "revision": self.revision, "admission_seq": self.admission_seq,
+        }
+
+
+def _authority(entry: Entry) -> Authority:
+    return Authority(ENTRY_KIND_NAMES[entry.kind], ENTRY_KIND_LABELS[entry.kind], entry.record_id, entry.span,
+                     entry.basis)
+
+
+def unknown_ids(actor: str | None, matter: str | None, target: str | None, units, matters) -> list[str]:
+    """`actor:`/`matter:`/`target:` ids of a question missing from `units` / `matters`."""
+    missing = []
+    if actor is not None and actor not in units:
+        missing.append(f"actor:{actor}")
+    if matter is not None and matter not in matters:
+        missing.append(f"matter:{matter}")
+    if target is not None and target not in units:
+        missing.append(f"target:{target}")
+    return missing
+
+
+class Decider:
+    """Answers questions against one `Index`."""
+
+    def __init__(self, index: Index):
+        self.index = index
+        self.units = index.units
+        self.matters = index.policy.matters
+        self.bases = index.policy.bases
+
+    # ------------------------------------------------------------------ helpers
+    def _result(self, outcome, actor, matter, target, on, reasons, authority=None, consequence=None) -> Decision:
+        return Decision(outcome, actor, matter, target, on, tuple(reasons), authority,
+                        self.index.revision, self.index.admission_seq, consequence)
+
+    def _deny(self, code, message, actor, matter, target, on, span=None, consequence=None) -> Decision:
+        return self._result(Outcome.deny, actor, matter, target, on, [Reason(code, message, span)],
+                            consequence=consequence)
+
+    def unknown(self, actor: str | None, matter: str | None, target: str | None) -> list[str]:
+        """The ids of a question that name nothing in the policy."""
+        return unknown_ids(actor, matter, target, self.units, self.matters)
+
+    def _basis_ok(self, basis: str | None, d: dt.date) -> bool:
+        b = self.bases.get(basis) if basis else None
+        return b is not None and LEVEL_RANK[b.level] <= COUNTY_RANK and b.in_force(d)
+
+    def has_standing(self, entry: Entry, actor_dept: str, target, matter: str, d: int) -> bool:
+        if target.kind == UnitKind.village and actor_dept == target.township:
+            return True
+        standing = entry.standing
+        if standing is COUNTY_HOLDERS:
+            if entry.kind == BASIC and actor_dept == entry.township_gov:
+                return True
+            actor = self.units[actor_dept]
+            return actor.county == target.county and self.index.holds_on(actor_dept, matter, d)
+        return actor_dept in standing
+
+    # ------------------------------------------------------------------ decide
+    def decide(self, actor: str, matter: str, target: str, on: dt.date,
+               kind: AssignmentKind = AssignmentKind.task, role: AssignmentRole = AssignmentRole.execute,
+               basis: str | None = None) -> Decision:
+        units = self.units
+        if actor not in units or target not in units or matter not in self.matters:
+            return self._result(Outcome.error, actor, matter, target, on, [Reason(
+                "unknown-id", "未知标识 unknown id: " + "、".join(self.unknown(actor, matter, target)))])
+        t = units[target]
+        if t.kind not in (UnitKind.township, UnitKind.village):
+            return self._result(Outcome.error, actor, matter, target, on, [Reason(
+                "bad-target", f"接收单位 '{t.name}' 是{t.kind.label}，只能问乡镇(街道)或村(社区)")])
+        d = on.toordinal()
+        a = self.units[actor]
+        dept = a.attributed
+        ad = self.units[dept]
+        index = self.index
+        # 1 active units
+        if not a.active(d) or not t.active(d):
+            who = a if not a.active(d) else t
+            return self._deny("unit-inactive", f"{who.name} 在 {on} 不是有效单位（已撤并、更名或尚未设立）",
+                              actor, matter, target, on, who.span)
+        # 2 level skipping
+        if ad.rank < COUNTY_RANK:
+            return self._deny("level-skipping", f"{ad.name}（{_level_name(ad.rank)}级）越过县级直接向{t.name}派任务",
+                              actor, matter, target, on)
+        # 3 own county only
+        if ad.county != t.county:
+            return self._deny("other-county", f"{ad.name} 不属于{t.name}所在的县（区），不能向其派任务",
+                              actor, matter, target, on)
+        # 4 villages through their township or a county-level unified deployment
+        if t.kind == UnitKind.village and dept != t.township and not self._basis_ok(basis, on):
+            return self._deny("village-bypass",
+                              f"工作进村(社区)须经乡镇(街道)或有县级以上统一部署依据，{ad.name} 直接向{t.name}派任务",
+                              actor, matter, target, on)
+        m = self.matters[matter]
+        # 5-7 lists that forbid
+        for block in index.blocks.get((target, matter), ()):
+            if not (block.since <= d <= block.until):
+                continue
+            if block.kind == "returned":
+                taker = "、".join(self.units[x].name if x in self.units else x
+                                 for x in block.record.taken_by) or "（未写明）"
+                return self._deny("pushdown-returned",
+                                  f"“{m.name}”已列入{t.name}的上级部门收回事项清单（承接部门 {taker}），不得再下派",
+                                  actor, matter, target, on, block.span)
+            if block.kind == "negative":
+                return self._deny("pushdown-negative", f"“{m.name}”在{t.name}的负面清单上，不得交由村(社区)承担",
+                                  actor, matter, target, on, block.span)
+            if block.kind == "must_not_certify" and kind == AssignmentKind.certification_request:
+                return self._deny("certification-forbidden", f"“{m.name}”属于不应由村(社区)出具的证明事项",
+                                  actor, matter, target, on, block.span)
+        # 8 villages are never the responsible subject for enforcement and the like
+        if t.kind == UnitKind.village and role == AssignmentRole.responsible:
+            bad = [tag for tag in m.tags if tag in VILLAGE_FORBIDDEN_TAGS]
+            if bad:
+                return self._deny("village-responsible",
+                                  f"不得把村(社区)列为“{bad[0].label}”类事项“{m.name}”的责任主体",
+                                  actor, matter, target, on)
+        # 9 assignable entries
+        live = [e for e in index.entries.get((target, matter), ())
+                if e.since <= d <= e.until
+                and (e.kind != MAY_CERTIFY or kind == AssignmentKind.certification_request)]
+        if not live:
+            return self._unlisted(actor, matter, target, on, d, kind, t, m)
+        # 10-11 standing
+        if len(live) > 1:
+            live.sort(key=_entry_order)
+        for e in live:
+            if self.has_standing(e, dept, t, matter, d):
+                return self._result(Outcome.allow, actor, matter, target, on, [Reason(
+                    "allowed", f"“{m.name}”是{t.name}的{ENTRY_KIND_LABELS[e.kind]}，{ad.name} 有权下派",
+                    e.span)], authority=_authority(e))
+        who = sorted({w for e in live for w in self._standing_names(e, t, matter, d)})
+        return self._deny("pushdown-no-standing",
+                          f"{ad.name} 无权向{t.name}下派“{m.name}”；有权下派的是：{'、'.join(who) or '（无）'}",
+                          actor, matter, target, on, live[0].span)
+
+    def decide_many(self, questions) -> list[Decision]:
+        """Batch form: `questions` are (actor, matter, target, on[, kind, role, basis]) tuples."""
+        decide = self.decide
+        return [decide(*q) for q in questions]
+
+    def may_exercise_many(self, questions) -> list[Decision]:
+        """Batch form of `may_exercise`: (unit, matter, on) tuples."""
+        fn = self.may_exercise
+        return [fn(*q) for q in questions]
+
+    def _unlisted(self, actor, matter, target, on, d, kind, t, m) -> Decision:
+        if kind == AssignmentKind.certification_request and target in self.index.certify_only_listed:
+            return self._deny("certification-unlisted", f"{t.name} 只能出具正面清单内的证明，“{m.name}”不在其中",
+                              actor, matter, target, on)
+        lapsed = self.index.lapsed.get((target, matter), ())
+        for rec in lapsed:  # the sub-cases in the documented order: exit first, then revocation
+            if hasattr(rec, "applicant"):
+                start, end = admission_interval(rec)
+                if start <= end < d:  # it was in force once, and no longer is
+                    return self._deny("lapse-after-exit", f"“{m.name}”对{t.name}的准入已于 {dt.date.fromordinal(end)} 期满或退出",
+                                      actor, matter, target, on, rec.span)
+        for rec in lapsed:
+            if not hasattr(rec, "applicant") and rec.revoked is not None and d >= rec.revoked.date.toordinal():
+                return self._deny("lapse-after-revocation",
+                                  f"“{m.name}”对{t.name}的赋权已于 {rec.revoked.date} 收回", actor, matter, target, on,
+                                  rec.span)
+        return self._deny("pushdown-unlisted", f"“{m.name}”不在{t.name}的清单内，也未赋权或准入",
+                          actor, matter, target, on, consequence=CONSEQUENCE_UNLISTED)
+
+    def _standing_names(self, e: Entry, t, matter: str, d: int) -> list[str]:
+        if e.standing is COUNTY_HOLDERS:
+            names = [self.units[x].name for x in self.index.county_holders(t.county, matter, d)]
+            return names or ["本县持有该职权的部门"]
+        return [self.units[x].name if x in self.units else x for x in e.standing]
+
+    # ------------------------------------------------------------------ may_exercise
+    def may_exercise(self, unit: str, matter: str, on: dt.date) -> Decision:
+        missing = self.unknown(unit, matter, None)
+        if missing:
+            return self._result(Outcome.error, unit, matter, unit, on, [Reason(
+                "unknown-id", "未知标识 unknown id: " + "、".join(missing))])
+        d = on.toordinal()
+        u = self.units[unit]
+        m = self.matters[matter]
+        if not u.active(d):
+            return self._deny("unit-inactive", f"{u.name} 在 {on} 不是有效单位", unit, matter, unit, on, u.span)
+        if u.kind == UnitKind.village:
+            return self._deny("exercise-village", f"村(社区)是群众自治组织，不能行使“{m.name}”等行政职权",
+                              unit, matter, unit, on)
+        if u.kind == UnitKind.township:
+            for block in self.index.blocks.get((unit, matter), ()):
+                if block.kind == "returned" and block.since <= d <= block.until:
+                    return self._deny("exercise-returned", f"“{m.name}”已由上级部门收回，{u.name} 不能行使",
+                                      unit, matter, unit, on, block.span)
+            for since, until in self.index.statutory.get((unit, matter), ()):
+                if since <= d <= until:
+                    return self._result(Outcome.allow, unit, matter, unit, on, [Reason(
+                        "statutory", f"“{m.name}”是{u.name}的法定职权")])
+            for e in self.index.entries.get((unit, matter), ()):
+                if e.kind == DELEGATION and e.since <= d <= e.until:
+                    dl = e.record
+                    how = "以乡镇自己的名义行使（赋权）" if dl.mode.value == "grant" else f"以{self.units[dl.department].name}的名义行使，部门承担法律责任（委托）"
+                    return self._result(Outcome.allow, unit, matter, unit, on, [Reason(
+                        "delegated", f"“{m.name}”已交由{u.name}，{how}", dl.span)], authority=_authority(e))
+            return self._deny("exercise-not-held", f"{u.name} 没有“{m.name}”的职权：既非法定，也未赋权或委托",
+                              unit, matter, unit, on)
+        dept = u.attributed
+        if self.index.holds_on(dept, matter, d):
+            return self._result(Outcome.allow, unit, matter, unit, on, [Reason(
+                "held", f"“{m.name}”在{self.units[dept].name}的权责清单内")])
+        return self._deny("exercise-not-held", f"{self.units[dept].name} 的权责清单中没有“{m.name}”（{on}）",
+                          unit, matter, unit, on)
+
+
+def _entry_order(e: Entry) -> int:
+    return e.kind
+
+
+def _level_name(rank: int) -> str:
+    for level, r in LEVEL_RANK.items():
+        if r == rank:
+            return level.label
+    return "?"
