@@ -18,6 +18,9 @@ class ApiSettings(BaseSettings):
     bundle: str | None = Field(default=None, description=(
         "编译包（`admission build` 的目录，或 `admission publish` 发布到的数据库 URL）；设置后从编译包的当前修订"
         "加载策略，不读策略目录，各副本因此提供同一修订"))
+    verify_key: Path | None = Field(default=None, description=(
+        "Ed25519 公钥（PEM）：设置后只提供用对应私钥签名、序号不低于在用修订的编译包修订 "
+        "(serve only bundle revisions signed by this key, never an older one)"))
     sharded: bool = Field(default=False, description=(
         "只回答决策问题的副本：从编译包按分片懒加载（首次问到某县时才建其索引），全国规模也能数秒启动；须设置 bundle"))
     database_url: str | None = Field(default=None, description="数据库 URL（默认 sqlite:///admission.db）")

@@ -18,14 +18,14 @@ import os
 from fastapi import APIRouter, FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 
-from ..scale.bundle import open_bundle
 from ..flow.service import stored_admissions
 from ..scale.shard import ShardedDecider
+from ..scale.signing import TrustError
 from ..store.db import migrate
 from .deps import AdminDep, CallerDep, StateDep
 from .problems import ApiProblem
 from .settings import ApiSettings
-from .state import AppState, api_engine
+from .state import AppState, api_engine, open_served_bundle
 
 router = APIRouter(prefix="/v1", tags=["sharded 分片决策副本"])
 
@@ -44,7 +44,7 @@ class ShardedState(AppState):
             raise RuntimeError("sharded mode serves a bundle: set ADMISSION_BUNDLE (admission serve --bundle)")
         engine = api_engine(settings.database_url)
         migrate(engine)
-        state = cls(settings, ShardedDecider(open_bundle(settings.bundle)), engine)
+        state = cls(settings, ShardedDecider(open_served_bundle(settings)), engine)
         state._apply_admissions(state.decider)
         return state
 
@@ -67,8 +67,8 @@ class ShardedState(AppState):
 
     async def _newer_revision(self) -> bool:
         try:
-            bundle = await run_in_threadpool(open_bundle, self.settings.bundle)
-        except Exception:  # unreadable now: keep serving what is loaded
+            bundle = await run_in_threadpool(open_served_bundle, self.settings, self._serving())
+        except Exception:  # unreadable or untrusted now: keep serving what is loaded
             return False
         if bundle.revision == self.decider.revision:
             return False
@@ -78,11 +78,16 @@ class ShardedState(AppState):
         self.loaded_at = dt.datetime.now(dt.timezone.utc)
         return True
 
+    def _serving(self) -> tuple[str, int]:
+        return self.decider.revision, self.decider.bundle.sequence
+
     async def reload(self) -> dict:
         async with self._reload_lock:
             previous = self.decider.revision
             try:
-                await run_in_threadpool(open_bundle, self.settings.bundle)
+                await run_in_threadpool(open_served_bundle, self.settings, self._serving())
+            except TrustError as exc:
+                raise ApiProblem(422, exc.code, f"{exc.message}；仍使用修订 {previous}") from None
             except Exception as exc:
                 raise ApiProblem(422, "policy-invalid", f"编译包无法读取：{exc}；仍使用修订 {previous}") from None
             async with self._sync_lock:

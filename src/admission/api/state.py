@@ -207,7 +207,7 @@ class AppState:
 
     async def _reload_from_disk(self) -> bool:
         """Another worker reloaded: load the directory too, if it is valid and new here."""
-        result = await run_in_threadpool(read_policy, self.settings)
+        result = await run_in_threadpool(read_policy, self.settings, self._serving())
         if not result.ok:
             log.warning("policy reload announced but %s does not load; keeping %s",
                         self.settings.bundle or self.settings.policies, self.rt.base_policy.revision)
@@ -217,13 +217,22 @@ class AppState:
         await self._swap(await run_in_threadpool(open_runtime, result.policy, self.settings.database_url))
         return True
 
+    def _serving(self) -> tuple[str, int]:
+        """The revision in service and its bundle sequence (0 when not from a bundle)."""
+        policy = self.rt.base_policy
+        return policy.revision, policy.stats.get("sequence", 0)
+
     async def reload(self) -> dict:
         """Validate the policy directory (or read the bundle's current revision); only a valid
         policy replaces the one in service."""
         async with self._reload_lock:
-            result = await run_in_threadpool(read_policy, self.settings)
+            result = await run_in_threadpool(read_policy, self.settings, self._serving())
             if not result.ok:
                 errors = [d.to_dict() for d in result.diagnostics if d.severity.value == "error"][:200]
+                first = result.diagnostics[0]
+                if first.code in TRUST_CODES:
+                    raise ApiProblem(422, first.code, f"{first.message}；仍使用修订 {self.rt.base_policy.revision}",
+                                     errors=errors)
                 raise ApiProblem(422, "policy-invalid",
                                  f"新策略未通过校验（{len(errors)} 个错误），仍使用修订 {self.rt.base_policy.revision}",
                                  errors=errors)
@@ -289,16 +298,39 @@ def _freeze() -> None:
     gc.freeze()
 
 
-def read_policy(settings: ApiSettings) -> LoadResult:
+#: The problems of a revision refused for trust (`admission.scale.signing`), answered as such.
+TRUST_CODES = frozenset({"bundle-unsigned", "bundle-wrong-key", "bundle-bad-signature", "bundle-replayed"})
+
+
+def open_served_bundle(settings: ApiSettings, serving: tuple[str, int] | None = None):
+    """The bundle's current revision, as this replica may serve it: with `verify_key` set,
+    signed by that key and, when a revision is in service (`serving`: its id and sequence),
+    not older than it (a different revision must have a higher sequence)."""
+    from ..scale.bundle import open_bundle
+    from ..scale.signing import TrustError, load_public_key
+
+    if settings.verify_key is None:
+        return open_bundle(settings.bundle)
+    key = load_public_key(settings.verify_key)
+    bundle = open_bundle(settings.bundle, verify_key=key, min_sequence=serving[1] if serving else 0)
+    if serving and bundle.revision != serving[0] and bundle.sequence <= serving[1]:
+        raise TrustError("bundle-replayed", f"修订 {bundle.revision} 的序号 {bundle.sequence} 不高于在用修订的 {serving[1]}",
+                         f"revision {bundle.revision} (sequence {bundle.sequence}) is not newer than the one in service")
+    return bundle
+
+
+def read_policy(settings: ApiSettings, serving: tuple[str, int] | None = None) -> LoadResult:
     """The policy to serve: the policy directory, validated; or, with `bundle` set, the bundle's
     current revision (validated when it was built; every replica reading the same database
-    serves the same revision)."""
+    serves the same revision; see `open_served_bundle` for signed revisions)."""
     if not settings.bundle:
         return validate_tree(settings.policies, LoadOptions(workers=settings.load_workers))
-    from ..scale.bundle import open_bundle
+    from ..scale.signing import TrustError
 
     try:
-        return LoadResult(open_bundle(settings.bundle).policy(), [])
+        return LoadResult(open_served_bundle(settings, serving).policy(), [])
+    except TrustError as exc:
+        return LoadResult(None, [Diagnostic(exc.code, exc.message, None, message_en=exc.message_en)])
     except Exception as exc:  # no bundle there, unreadable, a blob failing its hash, another format
         return LoadResult(None, [Diagnostic("bundle-unreadable", f"编译包无法读取：{exc}", None,
                                             message_en=f"cannot read the bundle {settings.bundle}")])

@@ -155,6 +155,7 @@ def check(
     bundle: Annotated[Optional[str], typer.Option("--bundle", help="检查编译包（目录或数据库 URL），按县分片并行 check a compiled bundle, shard by shard")] = None,
     changed_since: Annotated[Optional[str], typer.Option("--changed-since", help="只重新检查自该修订以来变化的分片 re-check only shards changed since this bundle revision")] = None,
     workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="分片检查的进程数（默认 CPU 数）worker processes")] = None,
+    verify_key: Annotated[Optional[Path], typer.Option("--verify-key", help="只检查用该公钥对应私钥签名的编译包修订 accept only revisions signed for this Ed25519 public key (PEM)")] = None,
 ) -> None:
     """检查交叉、缺位与违规下派 — check for overlaps, missing owners and unauthorized pushdown."""
     from ..evaluate.checks import all_rules, run_checks
@@ -164,7 +165,7 @@ def check(
     if bundle is not None or changed_since is not None:
         from .scale import check_bundle_cmd
 
-        raise typer.Exit(check_bundle_cmd(bundle, day, format.value, fail_on.value, changed_since, workers))
+        raise typer.Exit(check_bundle_cmd(bundle, day, format.value, fail_on.value, changed_since, workers, verify_key))
     policy = load_or_exit(directory, no_cache)
     findings = run_checks(policy, day)
     if format == CheckFormat.sarif:
@@ -404,10 +405,11 @@ _register_render()
 
 
 def _register_scale() -> None:
-    from .scale import build_cmd, publish_cmd
+    from .scale import build_cmd, keygen_cmd, publish_cmd
 
     app.command("build")(build_cmd)
     app.command("publish")(publish_cmd)
+    app.command("keygen")(keygen_cmd)
 
 
 _register_scale()

@@ -23,17 +23,19 @@ def build_cmd(
     workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="进程数（默认 CPU 数）worker processes")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="不用共享解析缓存（改用编译包内的缓存）")] = False,
     max_file_bytes: Annotated[Optional[int], typer.Option(help="单个文件大小上限 per-file size limit")] = None,
+    sign_key: Annotated[Optional[Path], typer.Option("--sign-key", help="用该 Ed25519 私钥（PEM）签名修订清单 sign the revision manifest")] = None,
 ) -> None:
     """编译策略：校验一次，按县分片写成内容寻址的编译包 — validate once and compile a sharded, content-addressed bundle."""
     from ..scale.bundle import build_bundle
     from .common import load_options
 
     options = load_options(no_cache, max_file_bytes)
+    key = _key_or_exit(sign_key, private=True) if sign_key else None
     if workers:
         from dataclasses import replace
 
         options = replace(options, workers=workers)
-    result = build_bundle(directory, out, options, progress=_say)
+    result = build_bundle(directory, out, options, progress=_say, sign_key=key)
     if sys.stderr.isatty():
         sys.stderr.write("\r\033[K")
     for d in result.diagnostics:
@@ -45,10 +47,39 @@ def build_cmd(
     m, st = result.manifest, result.stats
     c = m["counts"]
     size = sum(s["bytes"] for s in m["shards"].values()) + m["common"]["bytes"] + m["directory"]["bytes"]
-    typer.echo(f"编译包 bundle {out}  修订 revision {m['revision']}")
+    signed = f"  已签名 signed {m['signature']['key']}" if "signature" in m else ""
+    typer.echo(f"编译包 bundle {out}  修订 revision {m['revision']}  序号 sequence {m['sequence']}{signed}")
     typer.echo(f"  文件 files {m['files']}（解析 parsed {st['parsed']}，重新分片 routed {st['routed']}）"
                f"  分片 shards {c['shards']}  单位 units {c['units']}  事项 matters {c['matters']}")
     typer.echo(f"  大小 size {size / 2**20:.1f} MiB（YAML {m['bytes'] / 2**20:.1f} MiB）  用时 seconds {st['seconds']:.1f}")
+
+
+def _key_or_exit(path: Path, private: bool):
+    from ..scale.signing import load_private_key, load_public_key
+
+    try:
+        return load_private_key(path) if private else load_public_key(path)
+    except ValueError as exc:
+        typer.echo(f"错误 error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def keygen_cmd(
+    out: Annotated[Path, typer.Argument(help="私钥文件（公钥写到 同名.pub）private key file (public key: FILE.pub)")],
+) -> None:
+    """生成签名编译包用的 Ed25519 密钥对 — generate an Ed25519 key pair for signing bundles."""
+    from ..scale.signing import generate_key
+
+    try:
+        private, public = generate_key(out)
+    except FileExistsError:
+        typer.echo(f"错误 error: {out} 已存在，不覆盖 exists, not overwritten", err=True)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        typer.echo(f"错误 error: 无法写入 cannot write {out}: {exc.strerror}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"私钥 private key {private}（仅构建机保存 keep on the build machine）\n公钥 public key {public}"
+               f"（发给各副本：--verify-key for replicas）")
 
 
 def publish_cmd(
@@ -71,7 +102,7 @@ def publish_cmd(
 
 
 def check_bundle_cmd(spec: str | None, day: dt.date, format: str, fail_on: str, changed_since: str | None,
-                     workers: int | None) -> int:
+                     workers: int | None, verify_key: Path | None = None) -> int:
     """`admission check --bundle …`: the sharded check; returns the exit code."""
     from ..scale.bundle import BundleStore, open_bundle
     from ..evaluate.checks import all_rules
@@ -82,8 +113,9 @@ def check_bundle_cmd(spec: str | None, day: dt.date, format: str, fail_on: str, 
     if spec is None:
         typer.echo("--changed-since 需要 --bundle（编译包）requires --bundle", err=True)
         return 2
+    key = _key_or_exit(verify_key, private=False) if verify_key else None
     try:
-        bundle = open_bundle(spec)
+        bundle = open_bundle(spec, verify_key=key)
     except (KeyError, ValueError, OSError) as exc:
         typer.echo(f"无法打开编译包 cannot open bundle {spec}: {exc}", err=True)
         return 2

@@ -39,6 +39,9 @@ def serve_cmd(
     sharded: Annotated[bool, typer.Option(
         "--sharded", help="只回答决策问题，按县分片懒加载（须 --bundle；全国规模数秒启动）decisions only, shards "
                           "loaded on their first question")] = False,
+    verify_key: Annotated[Optional[Path], typer.Option(
+        "--verify-key", help="只提供用该公钥对应私钥签名的修订（须 --bundle）serve only revisions signed for this "
+                             "Ed25519 public key (PEM)")] = None,
 ) -> None:
     """启动合规接口（uvicorn；每个工作进程各自加载策略）— serve the compliance API."""
     from .common import load_or_exit
@@ -48,6 +51,13 @@ def serve_cmd(
         typer.echo("--sharded 须与 --bundle 同用 --sharded needs --bundle", err=True)
         raise typer.Exit(2)
     os.environ["ADMISSION_SHARDED"] = "1" if sharded else "0"
+    if verify_key and not bundle:
+        typer.echo("--verify-key 须与 --bundle 同用 --verify-key needs --bundle", err=True)
+        raise typer.Exit(2)
+    if verify_key:
+        os.environ["ADMISSION_VERIFY_KEY"] = str(verify_key.resolve())
+    else:
+        os.environ.pop("ADMISSION_VERIFY_KEY", None)
     if bundle:
         revision = _bundle_revision_or_exit(bundle)  # fail fast, before any worker starts
         os.environ["ADMISSION_BUNDLE"] = bundle
@@ -78,10 +88,11 @@ def serve_cmd(
 
 
 def _bundle_revision_or_exit(spec: str) -> str:
-    from ..scale.bundle import open_bundle
+    from ..api.settings import ApiSettings
+    from ..api.state import open_served_bundle
 
     try:
-        return open_bundle(spec).revision
+        return open_served_bundle(ApiSettings(bundle=spec)).revision
     except Exception as exc:  # no bundle there, not reachable, another format
         typer.echo(f"编译包无法读取 cannot read the bundle {spec}: {exc}", err=True)
         raise typer.Exit(2) from None

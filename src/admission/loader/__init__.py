@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,6 +21,7 @@ from pydantic import ValidationError
 
 from .. import __version__, code_digest
 from ..diagnostics import Diagnostic, PolicyError, Span
+from ..language import codec
 from ..language.policy import ID_SECTIONS, LANGUAGE_VERSION, Policy, PolicyFile
 from .messages import Locator, translate
 from .resolve import duplicates, references
@@ -157,7 +157,8 @@ def _fill_shorthand_spans(model, data) -> None:
 
 
 def _parse_to_bytes(args: tuple[str, bytes, Limits]) -> bytes:
-    return pickle.dumps(parse_file_ex(*args), protocol=pickle.HIGHEST_PROTOCOL)
+    """A file's parse result in the codec's data-only form (what the parse cache holds)."""
+    return codec.encode(parse_file_ex(*args))
 
 
 # --------------------------------------------------------------------------- cache
@@ -167,27 +168,45 @@ def _cache_key(display: str, raw: bytes) -> str:
     return h.hexdigest()
 
 
-def _cache_get(cache_dir: Path | None, key: str):
+def _cache_path(cache_dir: Path, key: str) -> Path:
+    return cache_dir / key[:2] / key
+
+
+def read_parse_cache(cache_dir: Path | None, key: str):
+    """A cached parse result, or None when absent or bad: a bad entry (damaged, of another
+    version, or not a parse result) is deleted so it is parsed and written again."""
     if cache_dir is None:
         return None
-    path = cache_dir / key[:2] / key
+    path = _cache_path(cache_dir, key)
     try:
-        return path.read_bytes()
+        data = path.read_bytes()
     except OSError:
         return None
+    try:
+        value = codec.unframe(data)
+        if type(value) is tuple and len(value) == 3 and (value[0] is None or type(value[0]) is PolicyFile):
+            return value
+    except codec.CodecError:
+        pass
+    try:
+        path.unlink()
+    except OSError:
+        pass
+    return None
 
 
-def _cache_put(cache_dir: Path | None, key: str, blob: bytes) -> None:
+def write_parse_cache(cache_dir: Path | None, key: str, raw: bytes) -> None:
+    """Cache an encoded parse result (`_parse_to_bytes`); a read-only cache never fails a load."""
     if cache_dir is None:
         return
-    path = cache_dir / key[:2] / key
+    path = _cache_path(cache_dir, key)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(blob)
+        tmp.write_bytes(codec.frame(raw))
         os.replace(tmp, path)
     except OSError:
-        pass  # a read-only cache must never fail a load
+        pass
 
 
 # --------------------------------------------------------------------------- tree
@@ -219,18 +238,15 @@ def validate_tree(root: str | Path, options: LoadOptions = LoadOptions()) -> Loa
         if i in skipped:
             results[i] = (None, [], {})
             continue
-        blob = _cache_get(options.cache_dir, key)
-        if blob is not None:
-            try:
-                results[i] = pickle.loads(blob)
-                continue
-            except Exception:  # a corrupt cache entry is ignored and rewritten
-                pass
+        cached = read_parse_cache(options.cache_dir, key)
+        if cached is not None:
+            results[i] = cached
+            continue
         todo.append(i)
     blobs = _parse_many([(displays[i], raws[i], limits) for i in todo], options)
     for i, blob in zip(todo, blobs):
-        results[i] = pickle.loads(blob)
-        _cache_put(options.cache_dir, keys[i], blob)
+        results[i] = codec.decode(blob)
+        write_parse_cache(options.cache_dir, keys[i], blob)
 
     files: list[PolicyFile] = []
     partial: dict[str, set[str]] = {}

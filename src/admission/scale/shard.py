@@ -31,7 +31,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from .. import code_digest
-from .bundle import COMMON, NOCOUNTY, Bundle, BundleStore, Owner, collector, open_bundle
+from .bundle import COMMON, NOCOUNTY, Bundle, BundleStore, Owner, collector, open_bundle, source_for
 from ..diagnostics import Diagnostic
 
 __all__ = ["CheckRun", "ShardResult", "check_bundle", "check_shard", "ShardedDecider", "owned", "check_code"]
@@ -100,11 +100,17 @@ def check_shard(bundle: Bundle, key: str, on: dt.date) -> list[Diagnostic]:
 _WORKER: dict = {}
 
 
+#: Manifests the parent has opened (and verified, when a key was given), by (spec, revision):
+#: a forked worker builds its bundle from the same manifest instead of reading it again.
+_OPENED: dict = {}
+
+
 def _worker_bundle(spec: str, revision: str) -> Bundle:
     b = _WORKER.get((spec, revision))
     if b is None:
         _WORKER.clear()
-        b = open_bundle(spec, revision)
+        manifest = _OPENED.get((spec, revision))
+        b = Bundle(source_for(spec), manifest) if manifest is not None else open_bundle(spec, revision)
         b.common()
         gc.collect()
         gc.freeze()  # the common part lives as long as the worker: keep it out of collections
@@ -174,7 +180,7 @@ def check_bundle(bundle: Bundle, on: dt.date, workers: int | None = None, *,
         run.removed = sorted(set(old_shards) - set(shards))
         for key, s in shards.items():
             hit = cache.cache_get("checks", _cache_key(s["hash"], common_hash, on)) if cache else None
-            if hit is None:
+            if hit is None or not _findings_shape(hit):
                 todo.append(key)
             else:
                 ready.append((key, hit))
@@ -213,6 +219,7 @@ def check_bundle(bundle: Bundle, on: dt.date, workers: int | None = None, *,
         import multiprocessing
 
         ctx = multiprocessing.get_context("fork")
+        _OPENED[(spec, bundle.revision)] = bundle.manifest
         with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx) as pool:
             # a bounded number in flight: results stream out, the parent never queues the nation
             it = iter(todo)
@@ -230,6 +237,11 @@ def check_bundle(bundle: Bundle, on: dt.date, workers: int | None = None, *,
                     if nxt is not None:
                         pending.add(pool.submit(_check_job, (spec, bundle.revision, nxt, on)))
     run.seconds = time.perf_counter() - t0
+
+
+def _findings_shape(value) -> bool:
+    """A cached findings entry is a list of diagnostics (anything else is checked afresh)."""
+    return type(value) is list and all(type(f) is Diagnostic for f in value)
 
 
 def sorted_findings(results: Iterator[ShardResult] | list[ShardResult]) -> list[Diagnostic]:

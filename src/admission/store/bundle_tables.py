@@ -1,6 +1,6 @@
 """Bundles in the database, so that every API replica serves the same revision.
 
-- `bundle_blob`: content-addressed blobs (hash → compressed pickle), shared by revisions;
+- `bundle_blob`: content-addressed blobs (hash → compressed data-only codec bytes), shared by revisions;
 - `bundle_revision`: one manifest per revision (JSON text);
 - `bundle_current`: which revision a channel (`default`) serves; replicas read it at start-up
   and when told to reload.
