@@ -21,7 +21,7 @@ forked workers count once per process, so it is an upper bound).
 
     .venv/bin/python bench/load.py [--townships 1000] [--seed 0] [--regen] [--profile]
 
-Generated trees are cached in bench/out/ (gitignored) and regenerated when synth.py changes.
+Generated trees are cached in bench/out/ (gitignored) and regenerated when the synth package changes.
 Targets: 1,000 townships without templates cold < 60 s and < 2 GB; one-county re-validation
 < 2 s; the bundled policies < 1 s.  `--profile` adds a cProfile of a sequential cold load of
 the largest tree's biggest files and of the cross-file phase.
@@ -30,7 +30,6 @@ the largest tree's biggest files and of the cross-file phase.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import resource
@@ -115,7 +114,9 @@ def yaml_nodes(directory: Path) -> tuple[int, int]:
 
 
 def synth_stamp() -> str:
-    return hashlib.sha256((ROOT / "src" / "admission" / "synth.py").read_bytes()).hexdigest()[:16]
+    from admission import code_digest
+
+    return code_digest("synth").hexdigest()[:16]
 
 
 def ensure_tree(townships: int, seed: int, templates: bool, regen: bool) -> Path:
