@@ -19,7 +19,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from admission.evaluate.checks import _modules, all_rules, run_checks
+from admission.evaluate.checks import REGISTRY, all_rules, run_checks
 from admission.cli.main import app
 from admission.diagnostics import Severity
 from admission.loader import LoadOptions, validate_tree
@@ -528,7 +528,7 @@ def test_every_rule_has_a_firing_case_and_a_near_miss():
 
 
 def test_rule_ids_unique_and_kebab_case():
-    ids = [rule.id for mod in _modules() for rule in mod.RULES]
+    ids = [rule.id for family in REGISTRY.families for rule in family.rules]
     assert len(ids) == len(set(ids)) == len(all_rules())
     for rid in ids:
         assert re.fullmatch(r"[a-z]+(-[a-z]+)*", rid), rid

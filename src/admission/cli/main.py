@@ -457,6 +457,15 @@ def synth(
     typer.echo(f"  清单 manifest {Path(out) / 'manifest.json'}")
 
 
+def _register_rules() -> None:
+    from .rules import rules_cmd
+
+    app.command("rules")(rules_cmd)
+
+
+_register_rules()
+
+
 def _register_api() -> None:
     from .serve import decisions_app, serve_cmd, token_app  # FastAPI and uvicorn load only when `serve` runs
 

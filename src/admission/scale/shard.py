@@ -39,13 +39,12 @@ __all__ = ["CheckRun", "ShardResult", "check_bundle", "check_shard", "ShardedDec
 
 # =========================================================================== ownership
 def _rule_families() -> tuple[frozenset[str], frozenset[str]]:
-    from ..evaluate.checks import delegations
-    from ..evaluate.checks import lapses
-    from ..evaluate.checks import pushdown
+    from ..evaluate.checks import REGISTRY
 
-    by_delegation = frozenset(r.id for r in (*delegations.RULES, *lapses.RULES))
-    by_assignment = frozenset(r.id for r in pushdown.RULES)
-    return by_delegation, by_assignment
+    def ids(*families: str) -> frozenset[str]:
+        return frozenset(r.id for name in families for r in REGISTRY.family(name).rules)
+
+    return ids("delegations", "lapses"), ids("pushdown")  # by delegation, by assignment
 
 
 _FAMILIES: list = []

@@ -1,8 +1,10 @@
-"""The checks: one module per family of findings, each rule with a stable id, a severity, a
-Chinese title (English beside it) and a suggested fix; registered explicitly below.
+"""The checks: one module per family of findings, each rule one registered unit — a stable id, a
+severity, a Chinese title (English beside it), a suggested fix and the text docs/semantics.md
+shows for it — defined with its family (`Family.rule`); the families are registered below.
 
 `run_checks(policy, on)` returns every finding as a `Diagnostic` whose `subject` follows
 docs/semantics.md ("Finding subjects"), with the YAML spans of every contributing entry.
+The "Checks" section of docs/semantics.md is generated from `REGISTRY` (`docs.py`).
 """
 
 from __future__ import annotations
@@ -13,39 +15,27 @@ from collections.abc import Iterator
 from ...diagnostics import Diagnostic
 from ...compile.index import Index, build_index
 from ...language import Policy
-from .registry import Context, Rule, finding
+from . import delegations, lapses, overlap, owners, pushdown, templates
+from .registry import Context, Family, Registry, Rule, finding
 
-__all__ = ["Context", "Rule", "all_rules", "finding", "iter_findings", "run_checks"]
+__all__ = ["REGISTRY", "Context", "Family", "Registry", "Rule", "all_rules", "finding", "iter_findings",
+           "run_checks"]
 
-
-def _modules():
-    from . import delegations
-    from . import lapses
-    from . import overlap
-    from . import owners
-    from . import pushdown
-    from . import templates
-
-    return (overlap, owners, pushdown, delegations, lapses, templates)
+#: Every family in the order the checks run and docs/semantics.md lists them.
+REGISTRY = Registry(m.FAMILY for m in (overlap, owners, pushdown, delegations, lapses, templates))
 
 
 def all_rules() -> dict[str, Rule]:
-    """Every rule id of every check module; ids are unique (a test asserts it)."""
-    rules: dict[str, Rule] = {}
-    for mod in _modules():
-        for rule in mod.RULES:
-            if rule.id in rules:
-                raise ValueError(f"duplicate rule id {rule.id}")
-            rules[rule.id] = rule
-    return rules
+    """Every registered rule by id, in registry order."""
+    return dict(REGISTRY.rules)
 
 
 def run_checks(policy: Policy, on: dt.date, index: Index | None = None) -> list[Diagnostic]:
     """All findings for `on`, one per (rule, subject), sorted by file and line."""
     ctx = Context(policy, index or build_index(policy), on)
     merged: dict[tuple[str, str], Diagnostic] = {}
-    for mod in _modules():
-        for f in mod.check(ctx):
+    for family in REGISTRY.families:
+        for f in family.check(ctx):
             key = (f.code, f.subject or "")
             prev = merged.get(key)
             merged[key] = f if prev is None else _merge(prev, f)

@@ -18,25 +18,38 @@ from collections.abc import Iterator
 
 from ...diagnostics import Severity
 from ...language.enums import BasisKind, DelegationMode, Level, PowerType, UnitKind
-from .registry import Context, Rule, finding
+from .registry import Context, Family, finding
 
 E = Severity.error
-NOT_HELD = Rule("delegation-not-held", E, "部门赋出了自己并不持有的职权", "department delegates a power it does not hold",
-                "核对权责清单；已集中到市级的领域县级无权可赋")
-OTHER_COUNTY = Rule("delegation-other-county", E, "向外县（区）乡镇赋权", "delegation to a township of another county",
-                    "只能由本县（区）部门向本县乡镇赋权")
-GRANT_BASIS = Rule("delegation-grant-basis", E, "赋予处罚权缺少省级公开决定", "grant of a penalty power without a published provincial decision",
-                   "依据应为省级公开发布的赋权决定（行政处罚法第24条）")
-ENTRUST_BASIS = Rule("delegation-entrust-basis", E, "委托缺少公开的书面委托", "entrustment without a published written entrustment",
-                     "依据应为公开发布的委托书，载明事项、权限和期限")
-MAJOR = Rule("delegation-major-penalty", E, "下放重大行政处罚", "major penalty delegated", "重大处罚保留在县级部门")
-SPECIALIST = Rule("delegation-specialist", E, "下放需专业设备或鉴定的事项", "item needing specialist equipment delegated",
-                  "需专业设备或鉴定的事项不下放")
-TO_VILLAGE = Rule("delegation-to-village", E, "向村(社区)赋权或委托", "delegation or entrustment to a village",
-                  "村(社区)是群众自治组织，不承接行政职权")
-ONWARD = Rule("entrust-onward", E, "乡镇把职权再交出去", "township passes a delegated power on", "受委托或赋权的乡镇不得再委托")
-
-RULES = [NOT_HELD, OTHER_COUNTY, GRANT_BASIS, ENTRUST_BASIS, MAJOR, SPECIALIST, TO_VILLAGE, ONWARD]
+FAMILY = Family("delegations", "Delegations (each active on `on`, or starting after it):")
+NOT_HELD = FAMILY.rule(
+    "delegation-not-held", E, "部门赋出了自己并不持有的职权", "department delegates a power it does not hold",
+    "核对权责清单；已集中到市级的领域县级无权可赋",
+    "the department does not hold the matter on the delegation's `since` (or on `on` when `since` is "
+    "absent or the delegation is active on `on`).")
+OTHER_COUNTY = FAMILY.rule(
+    "delegation-other-county", E, "向外县（区）乡镇赋权", "delegation to a township of another county",
+    "只能由本县（区）部门向本县乡镇赋权", "the department's county is not the receiving township's.")
+GRANT_BASIS = FAMILY.rule(
+    "delegation-grant-basis", E, "赋予处罚权缺少省级公开决定",
+    "grant of a penalty power without a published provincial decision",
+    "依据应为省级公开发布的赋权决定（行政处罚法第24条）",
+    "a `grant` of a penalty power whose basis is not a published province-level `decision`.")
+ENTRUST_BASIS = FAMILY.rule(
+    "delegation-entrust-basis", E, "委托缺少公开的书面委托", "entrustment without a published written entrustment",
+    "依据应为公开发布的委托书，载明事项、权限和期限", "an `entrust` whose basis is not a published `entrustment`.")
+MAJOR = FAMILY.rule(
+    "delegation-major-penalty", E, "下放重大行政处罚", "major penalty delegated", "重大处罚保留在县级部门",
+    "the matter is a major penalty (`major_penalty`).")
+SPECIALIST = FAMILY.rule(
+    "delegation-specialist", E, "下放需专业设备或鉴定的事项", "item needing specialist equipment delegated",
+    "需专业设备或鉴定的事项不下放", "the matter needs specialist equipment or appraisal (`needs_specialist`).")
+TO_VILLAGE = FAMILY.rule(
+    "delegation-to-village", E, "向村(社区)赋权或委托", "delegation or entrustment to a village",
+    "村(社区)是群众自治组织，不承接行政职权", "a receiving unit is a village.")
+ONWARD = FAMILY.rule(
+    "entrust-onward", E, "乡镇把职权再交出去", "township passes a delegated power on", "受委托或赋权的乡镇不得再委托",
+    "the delegating unit is a township (a township never passes a power on).")
 
 
 def _relevant(dl, on: dt.date) -> bool:
@@ -44,6 +57,7 @@ def _relevant(dl, on: dt.date) -> bool:
     return dl.active(on) or (dl.since is not None and dl.since > on and dl.revoked is None)
 
 
+@FAMILY.checker
 def check(ctx: Context) -> Iterator:
     bases = ctx.policy.bases
     for dl in sorted(ctx.policy.delegations.values(), key=lambda x: x.id):

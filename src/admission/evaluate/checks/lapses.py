@@ -16,14 +16,17 @@ from collections.abc import Iterator
 
 from ...diagnostics import Severity
 from ...language.enums import DelegationMode
-from .registry import Context, Rule, finding
+from .registry import Context, Family, finding
 
-OVERDUE = Rule("evaluation-overdue", Severity.error, "赋权事项评估逾期", "evaluation of a delegated power is overdue",
-               "组织评估并记录 evaluation.last；承接不了或长期不用的应收回")
-MISSING = Rule("evaluation-missing", Severity.warning, "赋权事项没有评估安排", "granted power without an evaluation schedule",
-               "写明 evaluation.every_months")
-
-RULES = [OVERDUE, MISSING]
+FAMILY = Family("lapses", "Lapses:")
+OVERDUE = FAMILY.rule(
+    "evaluation-overdue", Severity.error, "赋权事项评估逾期", "evaluation of a delegated power is overdue",
+    "组织评估并记录 evaluation.last；承接不了或长期不用的应收回",
+    "an active delegation whose last evaluation (or `since` when never evaluated) plus `every_months` "
+    "months is before `on`.")
+MISSING = FAMILY.rule(
+    "evaluation-missing", Severity.warning, "赋权事项没有评估安排", "granted power without an evaluation schedule",
+    "写明 evaluation.every_months", "an active `grant` delegation with no evaluation schedule.")
 
 
 def add_months(d: dt.date, months: int) -> dt.date:
@@ -45,6 +48,7 @@ def evaluation_due(dl) -> dt.date | None:
     return add_months(start, dl.evaluation.every_months) if start else dt.date.min
 
 
+@FAMILY.checker
 def check(ctx: Context) -> Iterator:
     for dl in sorted(ctx.policy.delegations.values(), key=lambda x: x.id):
         if not dl.active(ctx.on):

@@ -19,31 +19,53 @@ from itertools import combinations
 
 from ...diagnostics import Severity
 from ...compile.expand import township_entries, village_entries
-from .registry import Context, Rule, finding
+from .registry import Context, Family, Rule, finding
 
 E = Severity.error
-BASIC_COOP = Rule("overlap-basic-cooperative", E, "同一事项既是基本履职事项又是配合履职事项",
-                  "matter is both a basic and a cooperative duty", "只保留一个清单中的条目，或用 scope 写明各自的环节")
-BASIC_RET = Rule("overlap-basic-returned", E, "同一事项既是基本履职事项又是收回事项",
-                 "matter is both a basic duty and a returned item", "从基本履职事项中删去，或从收回事项中删去")
-COOP_RET = Rule("overlap-cooperative-returned", E, "同一事项既是配合履职事项又是收回事项",
-                "matter is both a cooperative duty and a returned item", "收回事项由承接部门履行，不应再要求乡镇配合")
-RET_TWO = Rule("overlap-returned-two-departments", E, "同一收回事项有两个承接部门",
-               "returned item taken back by two departments", "明确唯一的承接部门")
-TWO_LEADS = Rule("overlap-two-leads", E, "同一配合事项有两个牵头部门（推诿扯皮）",
-                 "cooperative duty with two lead departments", "明确唯一的牵头部门")
-GRANT_RET = Rule("overlap-grant-returned", E, "赋权事项同时在收回事项清单上",
-                 "granted power is also a returned item", "撤销赋权，或把该事项移出收回事项清单")
-GRANT_COOP = Rule("overlap-grant-cooperative", E, "赋权事项同时是配合履职事项",
-                  "granted power is also a cooperative duty", "赋权后由乡镇以自己名义行使，不再作为配合事项")
-GRANT_EXERCISED = Rule("overlap-grant-exercised", E, "赋权后部门仍在该乡镇行使（多头执法）",
-                       "power granted to a township is still exercised there by a department",
-                       "部门在权责清单中去掉 retained_in，或收回赋权")
-NEG_ASSIST = Rule("overlap-negative-assisting", E, "同一事项既在负面清单又在协助政府工作事项清单",
-                  "matter on both the negative list and the assisting list of a village",
-                  "负面清单事项不得交由村(社区)承担：从协助事项中删去")
-
-RULES = [BASIC_COOP, BASIC_RET, COOP_RET, RET_TWO, TWO_LEADS, GRANT_RET, GRANT_COOP, GRANT_EXERCISED, NEG_ASSIST]
+FAMILY = Family("overlap", "Overlap (per township, matter and overlapping scope; two scopes overlap when either is "
+                           "empty or they are equal):")
+BASIC_COOP = FAMILY.rule(
+    "overlap-basic-cooperative", E, "同一事项既是基本履职事项又是配合履职事项",
+    "matter is both a basic and a cooperative duty", "只保留一个清单中的条目，或用 scope 写明各自的环节",
+    "a basic entry and a cooperative entry of one matter.")
+BASIC_RET = FAMILY.rule(
+    "overlap-basic-returned", E, "同一事项既是基本履职事项又是收回事项",
+    "matter is both a basic duty and a returned item", "从基本履职事项中删去，或从收回事项中删去",
+    "a basic entry and a returned entry of one matter.")
+COOP_RET = FAMILY.rule(
+    "overlap-cooperative-returned", E, "同一事项既是配合履职事项又是收回事项",
+    "matter is both a cooperative duty and a returned item", "收回事项由承接部门履行，不应再要求乡镇配合",
+    "a cooperative entry and a returned entry of one matter.")
+RET_TWO = FAMILY.rule(
+    "overlap-returned-two-departments", E, "同一收回事项有两个承接部门",
+    "returned item taken back by two departments", "明确唯一的承接部门",
+    "the returned entries of one matter name two or more distinct `taken_by` departments in total.")
+TWO_LEADS = FAMILY.rule(
+    "overlap-two-leads", E, "同一配合事项有两个牵头部门（推诿扯皮）",
+    "cooperative duty with two lead departments", "明确唯一的牵头部门",
+    "the cooperative entries of one matter name two or more distinct leads.")
+GRANT_RET = FAMILY.rule(
+    "overlap-grant-returned", E, "赋权事项同时在收回事项清单上",
+    "granted power is also a returned item", "撤销赋权，或把该事项移出收回事项清单",
+    "an active `grant` delegation of a matter that is also on the township's returned list (a "
+    "delegation's `scope` is the free text 赋权范围 and does not split the matter).")
+GRANT_COOP = FAMILY.rule(
+    "overlap-grant-cooperative", E, "赋权事项同时是配合履职事项",
+    "granted power is also a cooperative duty", "赋权后由乡镇以自己名义行使，不再作为配合事项",
+    "an active `grant` delegation of a matter that is also on the township's cooperative list (the "
+    "delegation's `scope` does not split the matter either).")
+GRANT_EXERCISED = FAMILY.rule(
+    "overlap-grant-exercised", E, "赋权后部门仍在该乡镇行使（多头执法）",
+    "power granted to a township is still exercised there by a department",
+    "部门在权责清单中去掉 retained_in，或收回赋权",
+    "an active `grant` delegation while the department's power list item in force on `on` keeps the "
+    "matter `retained_in` that township, or two active `grant` delegations of the matter to the "
+    "township from different departments (多头执法).")
+NEG_ASSIST = FAMILY.rule(
+    "overlap-negative-assisting", E, "同一事项既在负面清单又在协助政府工作事项清单",
+    "matter on both the negative list and the assisting list of a village",
+    "负面清单事项不得交由村(社区)承担：从协助事项中删去",
+    "a village has the matter on its negative and assisting lists.")
 
 
 def scopes_overlap(a, b) -> bool:
@@ -62,6 +84,7 @@ def _in_force(e, d: int) -> bool:
     return (e.since is None or e.since.toordinal() <= d) and (e.until is None or d <= e.until.toordinal())
 
 
+@FAMILY.checker
 def check(ctx: Context) -> Iterator:
     grants = active_grants(ctx)
     for tid in ctx.policy.township_lists.keys() | grants.keys():

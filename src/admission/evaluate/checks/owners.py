@@ -19,26 +19,37 @@ from collections.abc import Iterator
 from ...diagnostics import Severity
 from ...compile.expand import township_entries
 from ...language.enums import Level, UnitKind
-from .registry import Context, Rule, finding
+from .registry import Context, Family, finding
 from .overlap import _in_force
 
 E = Severity.error
-MISSING_LEAD = Rule("missing-lead", E, "配合履职事项没有牵头部门", "cooperative duty without a lead department",
-                    "写明唯一的牵头部门 lead")
-LEAD_OUTSIDE = Rule("lead-outside-county", E, "牵头部门不属于本县（区）", "lead department outside the township's county",
-                    "改为本县（区）对应的职能部门")
-LEAD_NO_POWER = Rule("lead-without-power", E, "牵头部门的权责清单中没有该事项", "lead department does not hold the matter",
-                     "核对牵头部门，或补充其权责清单")
-MISSING_TAKER = Rule("missing-taker", E, "收回事项没有承接部门（监管盲区）", "returned item without a department taking it back",
-                     "写明承接部门 taken_by")
-TAKER_NO_POWER = Rule("taker-without-power", E, "承接部门的权责清单中没有该事项（监管盲区）",
-                      "department taking back a returned item does not hold it", "改为持有该职权的部门，或补充其权责清单")
-MISSING_OWNER = Rule("missing-owner", E, "乡镇层级的事项无人负责", "township-level matter owned by nobody in the county",
-                     "列入乡镇清单，或明确由持有该职权的县级部门负责")
+FAMILY = Family("owners", "Missing owner:")
+MISSING_LEAD = FAMILY.rule(
+    "missing-lead", E, "配合履职事项没有牵头部门", "cooperative duty without a lead department",
+    "写明唯一的牵头部门 lead", "a cooperative entry with no lead.")
+LEAD_OUTSIDE = FAMILY.rule(
+    "lead-outside-county", E, "牵头部门不属于本县（区）", "lead department outside the township's county",
+    "改为本县（区）对应的职能部门", "a lead whose county is not the township's.")
+LEAD_NO_POWER = FAMILY.rule(
+    "lead-without-power", E, "牵头部门的权责清单中没有该事项", "lead department does not hold the matter",
+    "核对牵头部门，或补充其权责清单", "a lead that does not hold the matter on `on`.")
+MISSING_TAKER = FAMILY.rule(
+    "missing-taker", E, "收回事项没有承接部门（监管盲区）", "returned item without a department taking it back",
+    "写明承接部门 taken_by", "a returned entry with no `taken_by`.")
+TAKER_NO_POWER = FAMILY.rule(
+    "taker-without-power", E, "承接部门的权责清单中没有该事项（监管盲区）",
+    "department taking back a returned item does not hold it", "改为持有该职权的部门，或补充其权责清单",
+    "a `taken_by` that does not hold the matter on `on` (监管盲区).")
+MISSING_OWNER = FAMILY.rule(
+    "missing-owner", E, "乡镇层级的事项无人负责", "township-level matter owned by nobody in the county",
+    "列入乡镇清单，或明确由持有该职权的县级部门负责",
+    "a matter whose `levels` include `township`, for an active township none of whose list entries, "
+    "delegations or admissions in force on `on` mention it, and no department of whose county holds it "
+    "on `on`.  A matter with `forms` (e.g. `[township]` for a rural item) applies only to townships of "
+    "those forms (乡镇 or 街道).")
 
-RULES = [MISSING_LEAD, LEAD_OUTSIDE, LEAD_NO_POWER, MISSING_TAKER, TAKER_NO_POWER, MISSING_OWNER]
 
-
+@FAMILY.checker
 def check(ctx: Context) -> Iterator:
     for tid in sorted(ctx.policy.township_lists):
         yield from _township(ctx, tid)

@@ -1,16 +1,22 @@
-"""What a check rule is (`Rule`), what a check reads (`Context`) and how a finding is made
-(`finding`): the pieces every check module imports, apart from the package that runs them."""
+"""What a check rule is (`Rule`), the family of rules one check module finds (`Family`), the
+registry of every family (`Registry`), what a check reads (`Context`) and how a finding is made
+(`finding`): the pieces every check module imports, apart from the package that runs them.
+
+A rule is one unit: its id, severity, titles, fix and the text docs/semantics.md shows for it
+all stand together where the rule is defined, and the docs are generated from them."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..decide import Decider
 from ...diagnostics import Diagnostic, Severity, Span
 from ...compile.index import Index
 from ...language import Policy
+
+DOCS_PAGE = "semantics.md"
 
 
 @dataclass(frozen=True)
@@ -20,6 +26,66 @@ class Rule:
     title: str  # Chinese
     title_en: str
     fix: str  # suggested fix, Chinese
+    family: str
+    doc: str  # what the rule finds, as docs/semantics.md says it (Markdown, English)
+    from_decide: bool = False  # the id is a denial of `decide`, reported as found by pushdown
+
+    @property
+    def anchor(self) -> str:
+        """Where the rule is documented, e.g. `semantics.md#overlap-two-leads`."""
+        return f"{DOCS_PAGE}#{self.id}"
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "severity": self.severity.value, "family": self.family, "title": self.title,
+                "title_en": self.title_en, "fix": self.fix, "anchor": self.anchor, "doc": self.doc,
+                "from_decide": self.from_decide}
+
+
+Check = Callable[["Context"], Iterable[Diagnostic]]
+
+
+class Family:
+    """One check module: its rules in the order the docs list them, the prose that introduces
+    them there, and the function that finds them (set with `@FAMILY.checker`)."""
+
+    def __init__(self, name: str, intro: str):
+        self.name = name
+        self.intro = intro
+        self.rules: list[Rule] = []
+        self.check: Check | None = None
+
+    def rule(self, id: str, severity: Severity, title: str, title_en: str, fix: str, doc: str, *,
+             from_decide: bool = False) -> Rule:
+        """Define a rule of this family; it is registered with the family."""
+        made = Rule(id, severity, title, title_en, fix, self.name, doc, from_decide)
+        self.rules.append(made)
+        return made
+
+    def checker(self, fn: Check) -> Check:
+        """Decorator naming the family's check function."""
+        self.check = fn
+        return fn
+
+
+class Registry:
+    """Every family, in the order the checks run and the docs list them; rule ids are unique."""
+
+    def __init__(self, families: Iterable[Family]):
+        self.families = tuple(families)
+        self.rules: dict[str, Rule] = {}
+        for family in self.families:
+            if family.check is None:
+                raise ValueError(f"family {family.name} has no check function")
+            for rule in family.rules:
+                if rule.id in self.rules:
+                    raise ValueError(f"duplicate rule id {rule.id}")
+                self.rules[rule.id] = rule
+
+    def family(self, name: str) -> Family:
+        for family in self.families:
+            if family.name == name:
+                return family
+        raise KeyError(name)
 
 
 class Context:

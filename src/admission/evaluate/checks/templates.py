@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...diagnostics import Severity
-from .registry import Context, Rule, finding
+from .registry import Context, Family, finding
 
-OTHER = Rule("template-other-county", Severity.error, "乡镇套用了外县（区）的清单模板",
-             "township uses another county's template", "改用本县（区）的标准清单模板")
-RULES = [OTHER]
+FAMILY = Family("templates", "Templates:")
+OTHER = FAMILY.rule(
+    "template-other-county", Severity.error, "乡镇套用了外县（区）的清单模板",
+    "township uses another county's template", "改用本县（区）的标准清单模板",
+    "a township uses a template of another county.")
 
 
+@FAMILY.checker
 def check(ctx: Context) -> Iterator:
     for tid, tl in sorted(ctx.policy.township_lists.items()):
         if tl.template is None or tid not in ctx.units:
