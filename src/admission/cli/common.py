@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Optional
+from typing import NoReturn, Optional
 
 import typer
 
 from ..loader import LoadOptions, default_cache_dir, validate_tree
 from ..loader.yamlread import Limits
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """Say what went wrong on stderr and end the command with `code` (no traceback)."""
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
 
 
 def load_options(no_cache: bool, max_file_bytes: int | None) -> LoadOptions:

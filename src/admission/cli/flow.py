@@ -10,6 +10,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from .common import fail
+
 flow_app = typer.Typer(help="事项准入与动态调整流程 — the admission and dynamic-adjustment workflow.",
                        no_args_is_help=True)
 
@@ -31,8 +33,7 @@ def _runtime(policies: Path, db: str | None):
     try:
         return open_runtime(policy, db)
     except WorkflowError as exc:
-        typer.echo(f"错误 error[{exc.code}] {exc.message}", err=True)
-        raise typer.Exit(1) from None
+        fail(f"错误 error[{exc.code}] {exc.message}", 1)
 
 
 def _day(on: str | None) -> dt.date:
@@ -237,8 +238,7 @@ def verify_cmd(policies: Policies = Path("policies"), db: Db = None) -> None:
     for p in problems:
         typer.echo(p)
     if problems:
-        typer.echo(f"审计链被破坏 chain broken: {len(problems)} 处", err=True)
-        raise typer.Exit(1)
+        fail(f"审计链被破坏 chain broken: {len(problems)} 处", 1)
     typer.echo("审计链完整 chain intact")
 
 

@@ -20,6 +20,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from .common import fail
+
 render_app = typer.Typer(
     help="用 Graphviz 绘制责任关系图（SVG/PNG/PDF/DOT）— draw the responsibility graphs.",
     no_args_is_help=True)
@@ -58,8 +60,7 @@ def _emit(graph, output: Path | None, fmt: str | None) -> None:
     try:
         data = render_bytes(graph, kind)
     except RenderError as exc:
-        typer.echo(f"错误 error: {exc}", err=True)
-        raise typer.Exit(1) from None
+        fail(f"错误 error: {exc}", 1)
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -73,8 +74,7 @@ def _view(fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
     except ValueError as exc:
-        typer.echo(f"错误 error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        fail(f"错误 error: {exc}", 2)
 
 
 @render_app.command("unit")
@@ -207,8 +207,7 @@ def all_cmd(
     try:
         written = render_all(policy, out, day)
     except RenderError as exc:
-        typer.echo(f"错误 error: {exc}", err=True)
-        raise typer.Exit(1) from None
+        fail(f"错误 error: {exc}", 1)
     for path in written:
         typer.echo(str(path))
     typer.echo(f"已生成 {len(written)} 个文件 wrote {len(written)} files ({day})", err=True)

@@ -10,6 +10,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from .common import fail
+
 
 def _say(msg: str) -> None:
     if sys.stderr.isatty():
@@ -60,8 +62,7 @@ def _key_or_exit(path: Path, private: bool):
     try:
         return load_private_key(path) if private else load_public_key(path)
     except ValueError as exc:
-        typer.echo(f"错误 error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        fail(f"错误 error: {exc}", 2)
 
 
 def keygen_cmd(
@@ -73,11 +74,9 @@ def keygen_cmd(
     try:
         private, public = generate_key(out)
     except FileExistsError:
-        typer.echo(f"错误 error: {out} 已存在，不覆盖 exists, not overwritten", err=True)
-        raise typer.Exit(2) from None
+        fail(f"错误 error: {out} 已存在，不覆盖 exists, not overwritten", 2)
     except OSError as exc:
-        typer.echo(f"错误 error: 无法写入 cannot write {out}: {exc.strerror}", err=True)
-        raise typer.Exit(2) from None
+        fail(f"错误 error: 无法写入 cannot write {out}: {exc.strerror}", 2)
     typer.echo(f"私钥 private key {private}（仅构建机保存 keep on the build machine）\n公钥 public key {public}"
                f"（发给各副本：--verify-key for replicas）")
 
@@ -95,8 +94,7 @@ def publish_cmd(
     try:
         out = publish(bundle, url, revision)
     except KeyError as exc:
-        typer.echo(f"错误 error: {exc.args[0]}", err=True)
-        raise typer.Exit(2) from None
+        fail(f"错误 error: {exc.args[0]}", 2)
     typer.echo(f"已发布 published revision {out['revision']}: {out['blobs']} 个数据块 blobs"
                f"（新写入 written {out['written']}，{out['bytes_written'] / 2**20:.1f} MiB）")
 

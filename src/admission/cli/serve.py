@@ -11,6 +11,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from .common import fail
+
 Db = Annotated[Optional[str], typer.Option("--db", help="数据库 URL（默认 ADMISSION_DATABASE_URL 或 sqlite:///admission.db）")]
 
 token_app = typer.Typer(help="接口令牌 — API tokens (stored as SHA-256 hashes; shown once).", no_args_is_help=True)
@@ -48,12 +50,10 @@ def serve_cmd(
     from ..store.db import database_url
 
     if sharded and not bundle:
-        typer.echo("--sharded 须与 --bundle 同用 --sharded needs --bundle", err=True)
-        raise typer.Exit(2)
+        fail("--sharded 须与 --bundle 同用 --sharded needs --bundle", 2)
     os.environ["ADMISSION_SHARDED"] = "1" if sharded else "0"
     if verify_key and not bundle:
-        typer.echo("--verify-key 须与 --bundle 同用 --verify-key needs --bundle", err=True)
-        raise typer.Exit(2)
+        fail("--verify-key 须与 --bundle 同用 --verify-key needs --bundle", 2)
     if verify_key:
         os.environ["ADMISSION_VERIFY_KEY"] = str(verify_key.resolve())
     else:
@@ -73,8 +73,7 @@ def serve_cmd(
 
         ApiSettings()
     except Exception as exc:  # a bad ADMISSION_* variable
-        typer.echo(f"配置有误 bad settings: {exc}", err=True)
-        raise typer.Exit(2) from None
+        fail(f"配置有误 bad settings: {exc}", 2)
     from ..api.server import serve
 
     typer.echo(f"admission API: http://{host}:{port}/v1  修订 revision {revision}  工作进程 workers {workers}",
@@ -82,8 +81,7 @@ def serve_cmd(
     try:
         code = serve(host=host, port=port, workers=workers, log_level=log_level, access_log=access_log)
     except OSError as exc:
-        typer.echo(f"无法监听 cannot listen on {host}:{port}: {exc}", err=True)
-        raise typer.Exit(1) from None
+        fail(f"无法监听 cannot listen on {host}:{port}: {exc}", 1)
     raise typer.Exit(code)
 
 
@@ -94,8 +92,7 @@ def _bundle_revision_or_exit(spec: str) -> str:
     try:
         return open_served_bundle(ApiSettings(bundle=spec)).revision
     except Exception as exc:  # no bundle there, not reachable, another format
-        typer.echo(f"编译包无法读取 cannot read the bundle {spec}: {exc}", err=True)
-        raise typer.Exit(2) from None
+        fail(f"编译包无法读取 cannot read the bundle {spec}: {exc}", 2)
 
 
 @token_app.command("create")
@@ -110,15 +107,13 @@ def token_create(
     from ..api.auth import ROLES, check_unit_fits_role, create_token
 
     if role not in ROLES:
-        typer.echo(f"未知角色 unknown role '{role}'；可选 {', '.join(ROLES)}", err=True)
-        raise typer.Exit(2)
+        fail(f"未知角色 unknown role '{role}'；可选 {', '.join(ROLES)}", 2)
     if policies is not None:
         from .common import load_or_exit
 
         why = check_unit_fits_role(load_or_exit(policies), unit, role)
         if why:
-            typer.echo(f"不能创建 refused: {why}", err=True)
-            raise typer.Exit(1)
+            fail(f"不能创建 refused: {why}", 1)
     engine = _engine(db)
     token_id, token = create_token(engine, unit=unit, role=role, name=name)
     engine.dispose()
@@ -136,8 +131,7 @@ def token_revoke(token_id: Annotated[str, typer.Argument(help="令牌 id（tok_�
     ok = revoke_token(engine, token_id)
     engine.dispose()
     if not ok:
-        typer.echo(f"没有这个有效令牌 no active token {token_id}", err=True)
-        raise typer.Exit(1)
+        fail(f"没有这个有效令牌 no active token {token_id}", 1)
     typer.echo(f"已撤销 revoked {token_id}")
 
 

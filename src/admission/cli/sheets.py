@@ -11,6 +11,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from .common import fail
+
 import_app = typer.Typer(help="从电子表格导入清单 — import published lists from spreadsheets.",
                          no_args_is_help=True)
 export_app = typer.Typer(help="按公示格式导出清单 — export lists in the layout counties publish.",
@@ -76,8 +78,7 @@ def _load(directory: Path):
 
 
 def _usage(exc: Exception) -> None:
-    typer.echo(f"用法错误 usage: {exc}", err=True)
-    raise typer.Exit(2)
+    fail(f"用法错误 usage: {exc}", 2)
 
 
 @import_app.command("xlsx")
