@@ -19,7 +19,7 @@ from pathlib import Path
 from ..compile.expand import township_entries, village_entries
 from ..language import Policy
 from ..language.enums import BasisKind, Level, UnitKind
-from .importer import UsageError, find_unit
+from .options import UsageError, find_unit
 from .kinds import KINDS, TOWNSHIP_KINDS, VILLAGE_KINDS, Kind
 from .resolve import county_of
 from .text import cn_date, cn_number
