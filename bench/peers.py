@@ -316,6 +316,142 @@ def print_decisions(r: dict) -> None:
           f"batch/Cedar {r['batch_per_s'] / r['cedar_per_s']:.2f}x", flush=True)
 
 
+# ---------------------------------------------------------------------------- workflow bench
+USER_TASKS = ("apply", "review", "approve", "enter", "exit")  # the five user-facing steps
+
+
+def admission_bpmn() -> str:
+    """A BPMN process of the five user tasks in sequence, as the bundled flow's happy path."""
+    ns = 'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"'
+    nodes = ("start", *USER_TASKS, "end")
+    tasks = "".join(f'<bpmn:userTask id="{t}" name="{t}"/>' for t in USER_TASKS)
+    flows = "".join(f'<bpmn:sequenceFlow id="f{i}" sourceRef="{a}" targetRef="{b}"/>'
+                    for i, (a, b) in enumerate(zip(nodes, nodes[1:])))
+    return (f'<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions {ns} id="defs" targetNamespace="admission">'
+            f'<bpmn:process id="admission" isExecutable="true"><bpmn:startEvent id="start"/>{tasks}'
+            f'<bpmn:endEvent id="end"/>{flows}</bpmn:process></bpmn:definitions>')
+
+
+class SpiffStore:
+    """SpiffWorkflow instances serialized to JSON in SQLite (WAL, synchronous=NORMAL, as the
+    project's store), one committed transaction per user task."""
+
+    def __init__(self, url: str):
+        import sqlalchemy as sa
+        from SpiffWorkflow.bpmn import BpmnWorkflow
+        from SpiffWorkflow.bpmn.parser import BpmnParser
+        from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+
+        parser = BpmnParser()
+        parser.add_bpmn_str(admission_bpmn().encode(), "admission.bpmn")
+        self.spec, self.new = parser.get_spec("admission"), BpmnWorkflow
+        self.serializer = BpmnWorkflowSerializer()
+        self.engine = sa.create_engine(url)
+        sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.table = sa.Table("instance", sa.MetaData(), sa.Column("id", sa.String, primary_key=True),
+                              sa.Column("state", sa.Text, nullable=False))
+        self.table.metadata.create_all(self.engine)
+        self.sa = sa
+
+    def start(self, app_id: str, data: dict):
+        """Create an instance and complete its first task (apply), as `Workflow.apply` does."""
+        wf = self.new(self.spec)
+        wf.do_engine_steps()
+        self._complete(wf, data)
+        with self.engine.begin() as c:
+            c.execute(self.table.insert().values(id=app_id, state=self.serializer.serialize_json(wf)))
+        return wf
+
+    def step(self, app_id: str, data: dict, wf=None):
+        """Complete the next user task; `wf` None reloads the instance from the store (stateless)."""
+        with self.engine.begin() as c:
+            if wf is None:
+                row = c.execute(self.sa.select(self.table.c.state).where(self.table.c.id == app_id)).one()
+                wf = self.serializer.deserialize_json(row.state)
+            self._complete(wf, data)
+            c.execute(self.table.update().where(self.table.c.id == app_id)
+                      .values(state=self.serializer.serialize_json(wf)))
+        return wf
+
+    @staticmethod
+    def _complete(wf, data: dict) -> None:
+        from SpiffWorkflow.util.task import TaskState
+
+        task = wf.get_next_task(state=TaskState.READY, manual=True)
+        task.data.update(data)
+        task.run()
+        wf.do_engine_steps()
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _task_data(i: int, request: dict) -> list[dict]:
+    """What each of the five tasks carries: who, on which day, and the step's own inputs."""
+    on = "2025-03-03"
+    return [{"unit": "D-TJ", "person": f"统计局-{i % 5}", "on": on, "request": request},
+            {"unit": "D-BB", "person": "编办-王五", "on": on},
+            {"unit": "370402", "person": "区政府-赵六", "on": on, "document": "d", "meeting": "m"},
+            {"unit": "370402", "person": "区政府-赵六", "on": on, "effective": on},
+            {"unit": "370402", "person": "区政府-赵六", "on": on, "reason": "基准测试"}]
+
+
+def spiff_run(url: str, apps: int, resident: bool, request: dict) -> tuple[int, float]:
+    """`apps` instances through the five tasks; resident keeps each in memory between its steps."""
+    store = SpiffStore(url)
+    t = time.perf_counter()
+    for i in range(apps):
+        first, *rest = _task_data(i, request)
+        wf = store.start(f"SP-{i}", first)
+        for data in rest:
+            wf = store.step(f"SP-{i}", data, wf if resident else None)
+        assert wf.is_completed()
+    return apps * len(USER_TASKS), time.perf_counter() - t
+
+
+def _flow_bench():
+    """bench/flow.py as a module, for its driver of the project's workflow."""
+    spec = importlib.util.spec_from_file_location("bench_flow", ROOT / "bench" / "flow.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def workflow(apps: int, rounds: int) -> dict:
+    """Alternating rounds: the project on SQLite, SpiffWorkflow stateless, SpiffWorkflow resident."""
+    import tempfile
+
+    flow = _flow_bench()
+    from flowkit import admission_request, build_policy_dir
+
+    best = {"project": 0.0, "stateless": 0.0, "resident": 0.0}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = build_policy_dir(Path(tmp))
+        for r in range(rounds):
+            steps, secs = flow.run(f"sqlite:///{tmp}/project-{r}.db", apps, root)
+            best["project"] = max(best["project"], steps / secs)
+            for mode in ("stateless", "resident"):
+                steps, secs = spiff_run(f"sqlite:///{tmp}/spiff-{mode}-{r}.db", apps, mode == "resident",
+                                        admission_request())
+                best[mode] = max(best[mode], steps / secs)
+    return {"apps": apps, "project_steps_per_s": best["project"],
+            "spiff_stateless_steps_per_s": best["stateless"], "spiff_resident_steps_per_s": best["resident"]}
+
+
+def print_workflow(r: dict) -> None:
+    p = r["project_steps_per_s"]
+    print(f"\nworkflow, SQLite, {r['apps']} applications a round (project: apply, opinion, review, approve, "
+          "enter, exit = 6 steps; SpiffWorkflow: the 5 user tasks, serialized after each)")
+    print(f"  {'project (durable-rules)':<28} {p:>9,.0f} steps/s")
+    for mode in ("stateless", "resident"):
+        v = r[f"spiff_{mode}_steps_per_s"]
+        print(f"  {'SpiffWorkflow ' + mode:<28} {v:>9,.0f} steps/s  project/peer {p / v:.2f}x")
+
+
 def load_line() -> str:
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -346,6 +482,8 @@ def main(argv=None) -> None:
         r = decisions(n, args.questions, args.rounds, args.seed)
         print_decisions(r)
         figures["decisions"].append(r)
+    figures["workflow"] = workflow(args.apps, args.rounds)
+    print_workflow(figures["workflow"])
     figures["load_after"] = os.getloadavg()
     print(load_line())
     if args.json:
