@@ -83,7 +83,7 @@ def test_bundled_policies_agree():
 def test_generated_tree_agrees(tmp_path):
     generate(tmp_path / "tree", 3, seed=5)
     index = build_index(load_policy(tmp_path / "tree", LoadOptions(workers=1)))
-    realistic = [(a, m, x, CHECK_DATE) for a, m, x in peers._decide_bench().questions(index, 2000, 5, "realistic")]
+    realistic = [(a, m, x, CHECK_DATE) for a, m, x in peers.bench_module("decide").questions(index, 2000, 5, "realistic")]
     assert peers.disagreements(index, realistic + mixed_questions(index, 2000, seed=2)) == []
 
 
