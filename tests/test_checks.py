@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -486,7 +488,8 @@ def build(tmp_path: Path, case: Case, fixed: bool) -> tuple[Path, dict[str, str]
 
 
 def same_file(span_file: str, root: Path, name: str) -> bool:
-    return Path(span_file).resolve() == (root / name).resolve()
+    """Spans name files relative to the policy root (POSIX), never where the tree lies."""
+    return span_file == name
 
 
 def _params(kind: str):
@@ -557,7 +560,7 @@ def test_violations_fire_every_rule_once():
 def test_violations_entries_are_commented_with_their_rule():
     """The contiguous comment block right above each finding's line names its rule (`# rule-id: …`)."""
     for f in _violation_findings():
-        lines = Path(f.span.file).read_text(encoding="utf-8").splitlines()
+        lines = (VIOLATIONS / f.span.file).read_text(encoding="utf-8").splitlines()
         block, i = [], f.span.line - 2
         while i >= 0 and lines[i].lstrip().startswith("#"):
             block.append(lines[i])
@@ -629,10 +632,15 @@ def test_cli_check_sarif():
     assert {r["ruleId"] for r in results} == set(all_rules())
     levels = {r["ruleId"]: r["level"] for r in results}
     assert levels["evaluation-missing"] == "warning" and levels["missing-lead"] == "error"
+    # paths are relative to the policy root (uriBaseId); only the CLI says where that root is
+    base = run["originalUriBaseIds"]["POLICYROOT"]["uri"]
+    assert base == VIOLATIONS.resolve().as_uri() + "/"
     for r in results:
         loc = r["locations"][0]["physicalLocation"]
-        path = Path(loc["artifactLocation"]["uri"])
-        assert path.resolve().parent == VIOLATIONS.resolve()
+        art = loc["artifactLocation"]
+        assert art["uriBaseId"] == "POLICYROOT" and not art["uri"].startswith(("/", "file:"))
+        path = Path(url2pathname(urlparse(base + art["uri"]).path))
+        assert path.parent == VIOLATIONS.resolve()
         lines = path.read_text(encoding="utf-8").splitlines()
         start = loc["region"]["startLine"]
         # the line above (within the comment block) names the rule: the region is the violating entry

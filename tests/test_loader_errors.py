@@ -44,10 +44,10 @@ def load(write_tree, files: dict[str, str | bytes], **limits) -> tuple[Path, Loa
 
 
 def rel(root: Path, file: str) -> str:
-    """A diagnostic's file relative to the policy root (the loader names files relative to the
-    working directory when inside it, else absolutely)."""
-    path = os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(file))), os.path.basename(file))
-    return Path(os.path.relpath(path, os.path.realpath(root))).as_posix()
+    """A diagnostic's file: the loader names files relative to the policy root, in POSIX form."""
+    assert not os.path.isabs(file) and "\\" not in file, file
+    assert (root / file).exists() or file.endswith(".yaml"), file
+    return file
 
 
 def where(root: Path, d: Diagnostic) -> tuple[str, int, int]:

@@ -209,7 +209,7 @@ def _has_cjk(text: str) -> bool:
 
 
 def _check_span(span: Span, texts: dict[Path, str]) -> None:
-    path = next((p for p in texts if os.path.samefile(span.file, p)), None)
+    path = next((p for p in texts if p.name == span.file), None)  # spans are root-relative
     assert path is not None, span
     line_count = len(texts[path].splitlines())
     assert 1 <= span.line <= line_count + 1, (span, line_count)

@@ -31,6 +31,18 @@ class Span(NamedTuple):
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
 
+    def shown(self, base: str = "") -> str:
+        """`file:line:column` with the file under `base` (the policy root as the user gave it):
+        spans name files relative to the policy root, and only the CLI adds where that root is."""
+        return f"{join_root(base, self.file)}:{self.line}:{self.column}"
+
+
+def join_root(base: str, file: str) -> str:
+    """A root-relative POSIX path shown under `base`; no base, or ".", leaves it as it is."""
+    if not base or base == ".":
+        return file
+    return base.rstrip("/\\") + "/" + file
+
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
@@ -71,13 +83,14 @@ class Diagnostic:
             out["elements"] = list(self.elements)
         return out
 
-    def format(self) -> str:
-        where = f"{self.span}: " if self.span else ""
+    def format(self, base: str = "") -> str:
+        """Text for a terminal; `base` is the policy root as given, prefixed to every path."""
+        where = f"{self.span.shown(base)}: " if self.span else ""
         text = f"{where}{self.severity.value}[{self.code}] {self.message}"
         if self.help:
             text += f"\n    提示 help: {self.help}"
         for rel in self.related:
-            text += f"\n    相关位置 see also: {rel}"
+            text += f"\n    相关位置 see also: {rel.shown(base)}"
         return text
 
 

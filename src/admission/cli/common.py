@@ -9,7 +9,7 @@ from typing import NoReturn, Optional
 
 import typer
 
-from ..loader import LoadOptions, default_cache_dir, validate_tree
+from ..loader import LoadOptions, default_cache_dir, root_base, validate_tree
 from ..loader.yamlread import Limits
 
 
@@ -49,7 +49,7 @@ def load_or_exit(directory: Path, no_cache: bool = False):
     result = validate_tree(directory, load_options(no_cache, None))
     if not result.ok:
         for d in result.diagnostics:
-            typer.echo(d.format(), err=True)
+            typer.echo(d.format(root_base(directory)), err=True)
         typer.echo("策略无法加载 policy does not load", err=True)
         raise typer.Exit(max(exit_code(result.ok, result.diagnostics), 1))
     return result.policy

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..loader import validate_tree
+from ..loader import root_base, validate_tree
 from .common import exit_code, load_options, load_or_exit, parse_date, today_in_china
 
 app = typer.Typer(
@@ -61,7 +61,7 @@ def validate(
                               ensure_ascii=False, indent=2))
     else:
         for d in diagnostics:
-            typer.echo(d.format())
+            typer.echo(d.format(root_base(directory)))
         if ok:
             typer.echo(f"校验通过 valid: {stats['files']} 个文件，{counts['units']} 个单位，{counts['matters']} 个事项，"
                        f"{counts['township_lists']} 个乡镇清单，{counts['village_lists']} 个村(社区)清单，"
@@ -89,7 +89,7 @@ def run(
     day = parse_date(on)
     result = validate_tree(directory, load_options(no_cache, None))
     for d in result.diagnostics:
-        typer.echo(d.format())
+        typer.echo(d.format(root_base(directory)))
     if not result.ok:
         typer.echo("校验失败 invalid", err=True)
         raise typer.Exit(exit_code(result.ok, result.diagnostics))
@@ -169,12 +169,13 @@ def check(
     policy = load_or_exit(directory, no_cache)
     findings = run_checks(policy, day)
     if format == CheckFormat.sarif:
-        typer.echo(to_sarif(findings, {r.id: f"{r.title} ({r.title_en})" for r in all_rules().values()}))
+        typer.echo(to_sarif(findings, {r.id: f"{r.title} ({r.title_en})" for r in all_rules().values()},
+                            root_uri=Path(root_base(directory)).resolve().as_uri() + "/"))
     elif format == CheckFormat.json:
         typer.echo(to_json(findings, revision=policy.revision, on=day.isoformat(), count=len(findings)))
     else:
         if findings:
-            typer.echo(to_text(findings))
+            typer.echo(to_text(findings, root_base(directory)))
         errors = sum(1 for f in findings if f.severity.value == "error")
         typer.echo(f"{day} 检查完成 checked: {errors} 个错误 error(s)，{len(findings) - errors} 个警告 warning(s)"
                    f"（修订 revision {policy.revision}）")
@@ -360,10 +361,10 @@ def test_cmd(
             "coverage": cov}, ensure_ascii=False, indent=2))
     else:
         for d in report.diagnostics:
-            typer.echo(d.format())
+            typer.echo(d.format(root_base(directory)))
         for r in report.results:
             if not r.passed or verbose:
-                typer.echo(f"{'PASS' if r.passed else 'FAIL'} {r.span or ''} {r.name}")
+                typer.echo(f"{'PASS' if r.passed else 'FAIL'} {r.span.shown(root_base(directory)) if r.span else ''} {r.name}")
                 for line in r.detail.splitlines():
                     typer.echo(f"    {line}")
         passed = sum(r.passed for r in report.results)

@@ -66,12 +66,12 @@ def _today() -> dt.date:
 
 
 def _load(directory: Path):
-    from ..loader import LoadOptions, default_cache_dir, validate_tree
+    from ..loader import LoadOptions, default_cache_dir, root_base, validate_tree
 
     result = validate_tree(directory, LoadOptions(cache_dir=default_cache_dir()))
     if not result.ok:
         for d in result.diagnostics:
-            typer.echo(d.format(), err=True)
+            typer.echo(d.format(root_base(directory)), err=True)
         typer.echo("策略无法加载 policy does not load", err=True)
         raise typer.Exit(2 if any(d.code == "no-such-path" for d in result.diagnostics) else 1)
     return result.policy

@@ -134,15 +134,14 @@ def _assignable_records(index: Index) -> set[Span]:
 
 
 def run_tests(policy: Policy, root: Path) -> TestReport:
-    import os
+    from ..loader import root_relative
 
     index = build_index(policy)
     decider = Decider(index)
     report = TestReport(total_records=len(_assignable_records(index)), rules_total=len(all_rules()))
     findings_cache: dict[dt.date, list[Diagnostic]] = {}
     for path in test_files(root):
-        rel = os.path.relpath(path)
-        display = str(path) if rel.startswith("..") else rel
+        display = root_relative(path, Path(root))
         tf, diags = read_tests(path, display)
         report.diagnostics.extend(diags)
         if tf is None:

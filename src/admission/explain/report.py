@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 from collections.abc import Iterable
 
 from .. import __version__
@@ -11,15 +12,27 @@ from ..diagnostics import Diagnostic, Severity
 _SARIF_LEVEL = {Severity.error: "error", Severity.warning: "warning", Severity.info: "note"}
 
 
-def to_text(diags: Iterable[Diagnostic]) -> str:
-    return "\n".join(d.format() for d in diags)
+def to_text(diags: Iterable[Diagnostic], base: str = "") -> str:
+    """One diagnostic per paragraph; `base` (the policy root as given) prefixes every path."""
+    return "\n".join(d.format(base) for d in diags)
 
 
 def to_json(diags: Iterable[Diagnostic], **extra) -> str:
     return json.dumps({**extra, "diagnostics": [d.to_dict() for d in diags]}, ensure_ascii=False, indent=2)
 
 
-def to_sarif(diags: Iterable[Diagnostic], rules: dict[str, str] | None = None) -> str:
+ROOT_BASE_ID = "POLICYROOT"
+
+
+def _location(span) -> dict:
+    """A SARIF artifact location: the root-relative path under the `POLICYROOT` base id."""
+    return {"uri": quote(span.file), "uriBaseId": ROOT_BASE_ID}
+
+
+def to_sarif(diags: Iterable[Diagnostic], rules: dict[str, str] | None = None,
+             root_uri: str | None = None) -> str:
+    """SARIF 2.1.0.  Paths are relative to the policy root (`uriBaseId`); only a caller that may
+    show where the root lies (the CLI) passes `root_uri` for `originalUriBaseIds`."""
     diags = list(diags)
     rule_ids = sorted({d.code for d in diags} | set(rules or {}))
     results = []
@@ -31,13 +44,13 @@ def to_sarif(diags: Iterable[Diagnostic], rules: dict[str, str] | None = None) -
         }
         if d.span:
             res["locations"] = [{"physicalLocation": {
-                "artifactLocation": {"uri": d.span.file},
+                "artifactLocation": _location(d.span),
                 "region": {"startLine": d.span.line, "startColumn": d.span.column,
                            "endLine": d.span.end_line, "endColumn": d.span.end_column},
             }}]
         if d.related:
             res["relatedLocations"] = [
-                {"id": i, "physicalLocation": {"artifactLocation": {"uri": s.file},
+                {"id": i, "physicalLocation": {"artifactLocation": _location(s),
                                                "region": {"startLine": s.line, "startColumn": s.column}}}
                 for i, s in enumerate(d.related)]
         results.append(res)
@@ -51,6 +64,7 @@ def to_sarif(diags: Iterable[Diagnostic], rules: dict[str, str] | None = None) -
                 "rules": [{"id": r, "shortDescription": {"text": (rules or {}).get(r, r)}} for r in rule_ids],
             }},
             "results": results,
+            **({"originalUriBaseIds": {ROOT_BASE_ID: {"uri": root_uri}}} if root_uri else {}),
         }],
     }
     return json.dumps(doc, ensure_ascii=False, indent=2)

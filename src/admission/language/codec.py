@@ -174,6 +174,7 @@ class _Decoder:
     def __init__(self) -> None:
         self.reg = _registry()
         self.dates: dict[bytes, dt.date] = {}
+        self.files: dict[str, str] = {}
         self.enums: dict[bytes, enum.Enum] = {}
         self.kinds: dict[str, tuple[type, frozenset[str], frozenset[str]]] = {}
         self.hooks: dict[int, Callable[[bytes], Any]] = {
@@ -206,6 +207,7 @@ class _Decoder:
         _set_fields_set(obj, set(given))
         _set_extra(obj, None)
         if len(meta) == 6 and type(meta[1]) is str:
+            meta[1] = self.files.setdefault(meta[1], meta[1])  # one string per file, not per record
             _set_private(obj, {"_span": _tuple_new(Span, meta[1:])})
         elif len(meta) == 1:
             _set_private(obj, {"_span": None})
@@ -228,10 +230,10 @@ class _Decoder:
             cls, self.reg.model_keys[cls], frozenset(n for i, n in enumerate(order) if mask >> i & 1))
         return kind
 
-    @staticmethod
-    def _span(v: list) -> Span:
+    def _span(self, v: list) -> Span:
         if type(v[0]) is not str or type(v[1]) is not int:
             raise CodecError("malformed span")
+        v[0] = self.files.setdefault(v[0], v[0])
         return _tuple_new(Span, v)
 
     def date(self, data: bytes) -> dt.date:

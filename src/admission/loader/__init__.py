@@ -217,7 +217,7 @@ def validate_tree(root: str | Path, options: LoadOptions = LoadOptions()) -> Loa
         return LoadResult(None, [Diagnostic("no-such-path", f"策略目录 '{root}' 不存在", None,
                                             message_en=f"no such file or directory: {root}")])
     paths = policy_files(root)
-    displays = [_display(p) for p in paths]
+    displays = [root_relative(p, root) for p in paths]
     raws: list[bytes] = []
     skipped: set[int] = set()
     diags: list[Diagnostic] = []
@@ -300,10 +300,19 @@ def _read_bytes(path: Path, display: str, limits: Limits) -> tuple[bytes, Diagno
                                message_en="cannot read file")
 
 
-def _display(path: Path) -> str:
-    """How a file is named in messages: relative to the working directory when inside it."""
-    rel = os.path.relpath(path)
-    return str(path) if rel.startswith("..") else rel
+def root_relative(path: Path, root: Path) -> str:
+    """How a file is named in spans, answers and caches: its POSIX path relative to the policy
+    root (the file's own name when the root is that file), never where the tree lies on disk."""
+    if path == root or root.is_file():
+        return path.name
+    return path.relative_to(root).as_posix()
+
+
+def root_base(root: str | Path) -> str:
+    """What the CLI prefixes to root-relative paths so a terminal can open them: the root as the
+    user gave it (its folder when the root is one file)."""
+    root = Path(root)
+    return str(root.parent if root.is_file() else root)
 
 
 def _parse_many(jobs: list[tuple[str, bytes, Limits]], options: LoadOptions) -> list[bytes]:

@@ -195,7 +195,7 @@ def _township_table(c: graphviz.Digraph, policy: Policy, tid: str, rows: dict[st
             fo, fc = (f'<FONT COLOR="{FINDING}">', "</FONT>") if flagged else ("", "")
             rid = f"{_anchor(tid, kind)}-{i}"
             tips = [f"{matter_name(policy, mid)}（{mid}）", ref or "", note,
-                    where(getattr(rec, "span", None) or getattr(getattr(rec, "record", None), "span", None), policy.root)]
+                    where(getattr(rec, "span", None) or getattr(getattr(rec, "record", None), "span", None))]
             out.append(f'<TR><TD ALIGN="LEFT" PORT="{kind}_{i}" ID="{rid}" HREF="#{rid}" '
                        f'TOOLTIP="{row_tooltip(marks, target, tips)}"{bg}>{fo}{h(matter_name(policy, mid))}{fc}</TD>'
                        f'<TD ALIGN="LEFT"{bg}><FONT POINT-SIZE="9" COLOR="#666666">{h(mid)}</FONT></TD>'

@@ -103,7 +103,7 @@ def matter_view(policy: Policy, index: Index, matter: str, *, on: dt.date, findi
         mlabel.append("、".join(flags))
     mattrs = {"shape": "box", "style": "filled,bold", "fillcolor": "#fff4d6", "fontsize": "13", "penwidth": "2",
               "id": f"matter-{matter}"}
-    mattrs.update(node_style(marks, M, [f"{m.name}（{matter}）", where(m.span, policy.root)]))
+    mattrs.update(node_style(marks, M, [f"{m.name}（{matter}）", where(m.span)]))
     g.node(M, label=text("\n".join(mlabel)), **mattrs)
 
     for dept in sorted(dept_roles):
@@ -133,7 +133,7 @@ def matter_view(policy: Policy, index: Index, matter: str, *, on: dt.date, findi
                         word = (mode_label(it.mode) if it.mode else KIND_SHORT[kind]) + (f"·{it.scope}" if it.scope else "")
                         lines.append(word)
                         tips.append(word + (f"：{who}" if who else "")
-                                    + (f" {it.ref}" if it.ref else "") + f" {where(getattr(it.record, 'span', None), policy.root)}")
+                                    + (f" {it.ref}" if it.ref else "") + f" {where(getattr(it.record, 'span', None))}")
                 attrs = {"fillcolor": "white"}
                 if not kinds:
                     lines.append("未列入任何清单")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import os
 
 import graphviz
 
@@ -92,20 +91,10 @@ def slug(*parts: str) -> str:
     return f"{parts[0]}-{digest}" if parts and parts[0].isascii() else digest
 
 
-def where(span, root: str | None) -> str:
-    """`file:line` of a span relative to the policy root, so a render does not depend on where
-    the policy lives on disk."""
-    if span is None:
-        return ""
-    path = span.file
-    if root:
-        try:
-            rel = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
-            if not rel.startswith(".."):
-                path = rel
-        except ValueError:
-            pass
-    return f"{path.replace(os.sep, '/')}:{span.line}"
+def where(span) -> str:
+    """`file:line` of a span; spans name files relative to the policy root, so a render does not
+    depend on where the policy lives on disk."""
+    return f"{span.file}:{span.line}" if span is not None else ""
 
 
 def wrap(s: str, width: int = 14) -> str:

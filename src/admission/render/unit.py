@@ -226,7 +226,7 @@ def _count_node(c: graphviz.Digraph, policy: Policy, grp: Group, marks: Marks, t
         it = grp.items[0]
         label = f"{wrap(matter_name(policy, it.matter), 14)}\n{it.note}"
         lines = [f"{matter_name(policy, it.matter)}（{it.matter}）", f"{it.ref}", it.note,
-                 f"申请部门：{'、'.join(unit_name(policy, p) for p in it.parties)}", where(getattr(it.record, 'span', None), policy.root)]
+                 f"申请部门：{'、'.join(unit_name(policy, p) for p in it.parties)}", where(getattr(it.record, 'span', None))]
     else:
         label = f"{grp.domain}\n{len(grp.items)} 项"
         lines = [f"{KIND_LABELS[grp.kind]} · {grp.domain}（{len(grp.items)} 项）"]
@@ -252,7 +252,7 @@ def _table(c: graphviz.Digraph, policy: Policy, grp: Group, marks: Marks, matter
         row_id = f"{grp.anchor}-r{i}"
         href = matter_href.format(matter=it.matter) if matter_href else f"#{row_id}"
         name = matter_name(policy, it.matter) + (f"（{it.scope}）" if it.scope else "")
-        tips = [f"{name}（{it.matter}）", it.ref or "", it.note, where(getattr(it.record, "span", None), policy.root)]
+        tips = [f"{name}（{it.matter}）", it.ref or "", it.note, where(getattr(it.record, "span", None))]
         seq = "" if it.seq is None else str(it.seq)
         cells = [f'<TD ALIGN="RIGHT"{bg}>{font_open}{h(seq or i + 1)}{font_close}</TD>',
                  f'<TD ALIGN="LEFT" PORT="r{i}" ID="{row_id}" HREF="{h(href)}" TOOLTIP="{row_tooltip(marks, target, tips)}"{bg}>'

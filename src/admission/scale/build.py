@@ -129,7 +129,7 @@ def build_bundle(root: str | Path, store: str | Path | BundleStore, options: Loa
         "kind": "admission-bundle", "format": FORMAT, "revision": revision, "version": __version__,
         "code": code_fingerprint().hex()[:16],
         "built": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "root": str(root), "files": len(paths), "bytes": total_bytes,
+        "root": root.resolve().name, "files": len(paths), "bytes": total_bytes,  # the folder name only: never where the tree lay on the build machine
         "common": {"hash": common_hash, "bytes": common_bytes, "chunks": common_chunks, "signature": common_sig},
         "directory": {"hash": dir_hash, "bytes": len(data), "units": len(directory)},
         "file_list": {"hash": files_hash, "bytes": len(files_data)},

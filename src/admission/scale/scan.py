@@ -17,8 +17,9 @@ from types import SimpleNamespace
 from .. import __version__
 from ..compile.index import resolve_units
 from ..diagnostics import Diagnostic
+from ..language import codec
 from ..language.policy import ID_SECTIONS
-from ..loader import LoadOptions, _display, _pinpoint, policy_files
+from ..loader import LoadOptions, root_relative, _pinpoint, policy_files
 from ..loader.resolve import REFERENCES, check_references, duplicates, reference_needs
 from .blobs import BUILD_VERSION, collector, hash_text
 from .chunks import order_key
@@ -39,7 +40,8 @@ def _pass2(job: tuple) -> dict:
     pf = None
     found = store.cache_get("cache/refs", refs_key) if refs_key else None
     if found is None:
-        needs = _G["needs"].get(display)
+        blob = _G["needs"].get(display)
+        needs = codec.decode(blob) if blob is not None else None
         if needs is None:
             needs = store.cache_get("cache/needs", needs_key(key))
         if needs is None:
@@ -132,7 +134,7 @@ def _scan_tree(root: str | Path, store: BundleStore, options: LoadOptions, say, 
                                     message_en=f"no such file or directory: {root}")], [])
     limits = options.limits
     paths = policy_files(root)
-    displays = [_display(p) for p in paths]
+    displays = [root_relative(p, root) for p in paths]
     by_display = dict(zip(displays, paths))
     okeys = [order_key(root, p) for p in paths]
     workers = options.workers or os.cpu_count() or 1

@@ -111,9 +111,10 @@ def summarise(job: tuple) -> tuple[bool, dict | bytes, list | None]:
 
 
 def summaries(paths: list[Path], displays: list[str], store: BundleStore, parse_cache: Path, options: LoadOptions,
-              say) -> tuple[list[dict], dict[str, list], int]:
+              say) -> tuple[list[dict], dict[str, bytes], int]:
     """Pass 1 over every file: the summaries (in path order), the reference needs of the files
-    summarised afresh, and how many those were.  Files whose summary is cached are read here
+    summarised afresh (encoded: decoded they would be most of a cold build's memory, copied
+    into every forked worker), and how many those were.  Files whose summary is cached are read here
     while a pool (when it pays) summarises the others, so one changed file costs little more
     than its own parse."""
     limits = options.limits
@@ -136,7 +137,7 @@ def summaries(paths: list[Path], displays: list[str], store: BundleStore, parse_
     def job(i: int, encoded: bool) -> tuple:
         return str(paths[i]), displays[i], limits, parse_cache, str(store.path), encoded
 
-    fresh_needs: dict[str, list] = {}
+    fresh_needs: dict[str, bytes] = {}  # kept encoded: a cold national build holds every file's
     parsed = 0
 
     def take(i: int, result: tuple) -> None:
@@ -145,7 +146,7 @@ def summaries(paths: list[Path], displays: list[str], store: BundleStore, parse_
         out[i] = codec.decode(summary) if type(summary) is bytes else summary
         parsed += fresh
         if needs is not None:
-            fresh_needs[displays[i]] = codec.decode(needs) if type(needs) is bytes else needs
+            fresh_needs[displays[i]] = needs if type(needs) is bytes else codec.encode(needs)
 
     pool = None
     if pooled:

@@ -72,7 +72,7 @@ def validate(rows: RowReader, text: str, path: Path) -> list[Problem]:
     out = [_invalid(d, display) for d in diags if d.severity.value == "error"]
     if pf is None:
         return out or [Problem("output-invalid", "生成的 YAML 无法读取", None, display)]
-    index = _index_without(rows.policy, _Own(path))
+    index = _index_without(rows.policy, _Own(path, Path(rows.policy.root)))
     released = rows.release(index)
     out += _add_output(pf, index, display)
     out += [_invalid(d, display) for d, _fname in references([pf], index)]
@@ -108,8 +108,9 @@ def _add_output(pf: PolicyFile, index: dict[str, dict], display: str) -> list[Pr
 class _Own:
     """Which records were read from the output file itself (when it lies inside the policy)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, root: Path):
         self.path = path.resolve()
+        self.root = root.parent if root.is_file() else root  # spans are relative to the policy root
         self.cache: dict[str, bool] = {}
 
     def __call__(self, rec) -> bool:
@@ -119,7 +120,7 @@ class _Own:
         hit = self.cache.get(span.file)
         if hit is None:
             try:
-                hit = Path(span.file).resolve() == self.path
+                hit = (self.root / span.file).resolve() == self.path
             except OSError:
                 hit = False
             self.cache[span.file] = hit
