@@ -1,0 +1,147 @@
+"""Read-only queries of the workflow store: an application, its history, opinions and refusals,
+lists, the dossier, decided adjustments and stored admissions, the change feed, and checks of
+the audit chain and of flow revisions.  `QueriesMixin` is mixed into `service.Workflow`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from ..language.entities import AdmissionRecord, Exit
+from ..language.enums import AdmissionState, Term
+from ..language.flow import Phase
+from ..store.tables import Application, Change, Opinion, Refusal, TransitionLog
+from .errors import NotFound
+from .statements import GENESIS, entry_hash
+
+
+class QueriesMixin:
+    """Reading the store."""
+
+    def get(self, app_id: str) -> Application:
+        with self.tx() as s:
+            app = s.get(Application, app_id)
+            if app is None:
+                raise NotFound(f"申请 {app_id} 不存在", code="no-such-application")
+            return app
+
+    def history(self, app_id: str) -> list[TransitionLog]:
+        with self.tx() as s:
+            if s.get(Application, app_id) is None:
+                raise NotFound(f"申请 {app_id} 不存在", code="no-such-application")
+            return list(s.exec(select(TransitionLog).where(TransitionLog.application_id == app_id)
+                               .order_by(TransitionLog.seq)))
+
+    def opinions(self, app_id: str) -> list[Opinion]:
+        with self.tx() as s:
+            return list(s.exec(select(Opinion).where(Opinion.application_id == app_id).order_by(Opinion.id)))
+
+    def refusals(self, app_id: str | None = None) -> list[Refusal]:
+        with self.tx() as s:
+            stmt = select(Refusal).order_by(Refusal.id)
+            if app_id:
+                stmt = stmt.where(Refusal.application_id == app_id)
+            return list(s.exec(stmt))
+
+    def list(self, *, state: str | None = None, phase: str | None = None, applicant: str | None = None,
+             matter: str | None = None, flow_id: str | None = None, overdue: bool | None = None,
+             offset: int = 0, limit: int = 50) -> tuple[list[Application], int]:
+        with self.tx() as s:
+            stmt = select(Application)
+            for col, value in ((Application.state, state), (Application.phase, phase),
+                               (Application.applicant_unit, applicant), (Application.matter, matter),
+                               (Application.flow_id, flow_id), (Application.overdue, overdue)):
+                if value is not None:
+                    stmt = stmt.where(col == value)
+            total = s.exec(select(func.count()).select_from(stmt.subquery())).one()
+            rows = list(s.exec(stmt.order_by(Application.id).offset(offset).limit(limit)))
+            return rows, total
+
+    def dossier(self, app_id: str) -> dict:
+        """The complete record of one application as the county files it."""
+        app = self.get(app_id)
+        return {
+            "application": _app_dict(app),
+            "history": [_log_dict(e) for e in self.history(app_id)],
+            "opinions": [o.model_dump(mode="json") for o in self.opinions(app_id)],
+            "refusals": [r.model_dump(mode="json") for r in self.refusals(app_id)],
+        }
+
+    def decided_adjustments(self) -> list[tuple[dict, dt.date, str]]:
+        """Decided dynamic adjustments in the order they take effect."""
+        with self.tx() as s:
+            rows = s.exec(select(Application).where(Application.kind == "adjustment",
+                                                    Application.phase == Phase.enter.value)
+                          .order_by(Application.effective_from, Application.id)).all()
+        return [({k: v for k, v in a.payload.items() if not k.startswith("_")}, a.effective_from, a.id) for a in rows]
+
+    def admission_records(self) -> tuple[list[AdmissionRecord], int]:
+        """Admissions the workflow entered (and exited), for the decision index; and the admission
+        sequence (the last change seen)."""
+        return stored_admissions(self.db)
+
+    def changes(self, since: int = 0, limit: int = 1000) -> list[Change]:
+        with self.tx() as s:
+            return list(s.exec(select(Change).where(Change.seq > since).order_by(Change.seq).limit(limit)))
+
+    def verify_chain(self) -> list[str]:
+        """Problems in the audit chain (empty when intact): recomputed hashes and links."""
+        problems = []
+        prev = GENESIS
+        with self.tx() as s:
+            for e in s.exec(select(TransitionLog).order_by(TransitionLog.seq)):
+                if e.prev_hash != prev:
+                    problems.append(f"第 {e.seq} 条的前序哈希与第 {e.seq - 1} 条不符（链被截断或插入）")
+                if entry_hash(e) != e.hash:
+                    problems.append(f"第 {e.seq} 条内容与其哈希不符（记录被篡改）")
+                prev = e.hash
+        return problems
+
+    def check_flow_revisions(self) -> list[str]:
+        """A new flow revision may not remove a state that still holds applications."""
+        problems = []
+        with self.tx() as s:
+            rows = s.exec(select(Application.flow_id, Application.state, func.count()).where(
+                Application.phase.not_in([Phase.closed.value])).group_by(Application.flow_id, Application.state)).all()
+        for flow_id, state, n in rows:
+            flow = self.policy.flows.get(flow_id)
+            if flow is None:
+                problems.append(f"流程 {flow_id} 已被删除，但仍有 {n} 件申请处于 {state}")
+            elif state not in {st.id for st in flow.states}:
+                problems.append(f"流程 {flow_id} 的新版本删除了状态 {state}，但仍有 {n} 件申请处于该状态")
+        return problems
+
+
+def stored_admissions(db: Engine) -> tuple[list[AdmissionRecord], int]:
+    """Admissions the workflow store holds as entered (and exited), and the admission sequence:
+    all a decision index needs of the store (read by replicas that run no workflow too)."""
+    with Session(db, expire_on_commit=False) as s, s.begin():
+        rows = s.exec(select(Application).where(Application.kind == "admission",
+                                                Application.effective_from.is_not(None))).all()
+        seq = s.exec(select(func.max(Change.seq))).one() or 0
+    return [_as_record(a) for a in rows], seq
+
+
+def _as_record(app: Application) -> AdmissionRecord:
+    p = app.payload
+    exited = app.exited_on is not None
+    return AdmissionRecord.model_construct(
+        id=app.id, matter=app.matter, applicant=app.applicant_unit, targets=list(app.targets),
+        term=Term(p["term"]), basis=p["basis"], since=app.effective_from, until=app.effective_until,
+        state=AdmissionState.exited if exited else AdmissionState.entered, document=None,
+        exit=Exit.model_construct(date=app.exited_on, reason="") if exited else None)
+
+
+def _app_dict(app: Application) -> dict:
+    out = app.model_dump(mode="json")
+    out["payload"] = {k: v for k, v in app.payload.items() if not k.startswith("_")}
+    out["opinion_due"] = app.payload.get("_opinion_due")
+    out["etag"] = f'"{app.version}"'
+    return out
+
+
+def _log_dict(e: TransitionLog) -> dict:
+    return e.model_dump(mode="json")
