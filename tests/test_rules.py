@@ -17,10 +17,13 @@ import pytest
 from typer.testing import CliRunner
 
 from admission.cli.main import app
-from admission.diagnostics import Severity
+from admission.diagnostics import Diagnostic, Severity
 from admission.evaluate.checks import REGISTRY, all_rules, pushdown, run_checks
-from admission.evaluate.checks.docs import BEGIN, END, checks_markdown, splice
-from admission.evaluate.checks.registry import Family, Registry, Rule, finding
+from admission.evaluate.checks.docs import (BEGIN, END, SUBJECTS_BEGIN, SUBJECTS_END, checks_markdown, splice,
+                                            subjects_markdown)
+from admission.evaluate.checks.registry import SUBJECTS, Family, Registry, Rule, finding
+from admission.language import Policy
+from admission.language.enums import UnitKind
 from admission.loader import LoadOptions, validate_tree
 from test_checks import CASES, case_files
 
@@ -58,21 +61,26 @@ def case_trees(tmp: Path):
             yield root, (case.on,)
 
 
-def emitted(tmp: Path) -> set[str]:
-    """The codes of every finding over the bundled trees, the fixtures and the per-rule cases."""
+def emitted(tmp: Path) -> list[tuple[Policy, Diagnostic]]:
+    """Every finding over the bundled trees, the fixtures and the per-rule cases, with its policy."""
     trees = [(ROOT / "policies", DATES), (ROOT / "examples" / "violations", DATES), (FIXTURES / "mini", DATES),
              (FIXTURES / "edges", DATES), (flow_tree(tmp), DATES), *case_trees(tmp)]
-    codes: set[str] = set()
+    found = []
     for root, dates in trees:
         policy = load(root)
         for on in dates:
-            codes |= {f.code for f in run_checks(policy, on)}
-    return codes
+            found += [(policy, f) for f in run_checks(policy, on)]
+    return found
 
 
 @pytest.fixture(scope="module")
-def codes(tmp_path_factory) -> set[str]:
+def findings(tmp_path_factory) -> list[tuple[Policy, Diagnostic]]:
     return emitted(tmp_path_factory.mktemp("trees"))
+
+
+@pytest.fixture(scope="module")
+def codes(findings) -> set[str]:
+    return {f.code for _, f in findings}
 
 
 def decide_denials() -> set[str]:
@@ -141,9 +149,52 @@ def test_every_rule_is_documented_at_its_anchor():
             assert page == SEMANTICS.name and text.count(f'<a id="{anchor}"></a>') == 1, rule.id
 
 
+# --------------------------------------------------------------------------- finding subjects
+def subject_is(kind: str, subject: str, policy: Policy) -> bool:
+    """Whether `subject` has the form its rule's subject kind documents, naming records of `policy`."""
+    def unit_of(uid: str, unit_kind: UnitKind) -> bool:
+        return uid in policy.units and policy.units[uid].kind is unit_kind
+
+    if kind == "assignment":
+        return subject in policy.assignments
+    if kind == "delegation":
+        return subject in policy.delegations
+    if kind == "township":
+        return unit_of(subject, UnitKind.township)
+    unit, _, matter = subject.partition("/")
+    return matter in policy.matters and unit_of(unit, UnitKind[kind.split("/")[0]])
+
+
+def test_every_finding_subject_has_the_form_its_rule_documents(findings):
+    wrong = {(f.code, f.subject) for policy, f in findings
+             if not subject_is(all_rules()[f.code].subject, f.subject, policy)}
+    assert wrong == set()
+
+
+def test_subject_form_check_can_fail(findings):
+    policy, f = next((p, f) for p, f in findings if f.code == "missing-owner")
+    assert subject_is("township/matter", f.subject, policy)
+    assert not subject_is("village/matter", f.subject, policy) and not subject_is("assignment", f.subject, policy)
+
+
+def test_a_rule_with_an_unknown_subject_kind_is_refused():
+    with pytest.raises(ValueError, match="unknown subject kind"):
+        Family("one", "one:", "assignment").rule("a-rule", Severity.error, "标题", "title", "修改", "doc.",
+                                                 subject="county")
+
+
+def test_subjects_section_lists_every_rule_once_under_its_kind():
+    text = subjects_markdown()
+    listed = re.findall(r"`([a-z-]+)`", text)
+    assert sorted(listed) == sorted(all_rules()) and len(listed) == len(set(listed))
+    for line in text.split("\n- "):
+        kind = next(k for k, form in SUBJECTS.items() if line.lstrip("- ").startswith(form))
+        assert all(all_rules()[rid].subject == kind for rid in re.findall(r"`([a-z-]+)`", line.split(":", 1)[1]))
+
+
 # --------------------------------------------------------------------------- the registry
 def _family(name: str, *ids: str, check=True) -> Family:
-    family = Family(name, f"{name}:")
+    family = Family(name, f"{name}:", "assignment")
     for rid in ids:
         family.rule(rid, Severity.error, "标题", "title", "修改", f"{rid} doc.")
     if check:
@@ -165,13 +216,16 @@ def test_rule_dict_and_anchor():
     assert rule.anchor == "semantics.md#pushdown-new-vest"
     assert rule.to_dict() == {"id": "pushdown-new-vest", "severity": "warning", "family": "pushdown",
                               "title": rule.title, "title_en": rule.title_en, "fix": rule.fix,
-                              "anchor": rule.anchor, "doc": rule.doc, "from_decide": False}
+                              "anchor": rule.anchor, "doc": rule.doc, "from_decide": False,
+                              "subject": "assignment"}
 
 
 # --------------------------------------------------------------------------- the generated docs
 def test_semantics_md_is_what_the_registry_generates():
     text = SEMANTICS.read_text(encoding="utf-8")
     assert splice(text, checks_markdown()) == text, "run `admission rules --write-docs docs/semantics.md`"
+    assert splice(text, subjects_markdown(), SUBJECTS_BEGIN, SUBJECTS_END) == text, \
+        "run `admission rules --write-docs docs/semantics.md`"
 
 
 def test_generated_section_groups_rules_by_family_in_registry_order():
@@ -219,10 +273,12 @@ def test_cli_rules_markdown_and_write_docs(tmp_path):
     out = runner.invoke(app, ["rules", "--markdown"])
     assert out.exit_code == 0 and out.output == checks_markdown()
     stale = tmp_path / "semantics.md"
-    stale.write_text(f"# s\n\n{BEGIN}\nhand-written\n{END}\n\n## next\n", encoding="utf-8")
+    stale.write_text(f"# s\n\n{BEGIN}\nhand-written\n{END}\n\n## next\n{SUBJECTS_BEGIN}\nold\n{SUBJECTS_END}\n",
+                     encoding="utf-8")
     first = runner.invoke(app, ["rules", "--write-docs", str(stale)])
     assert first.exit_code == 0 and "已更新 updated" in first.output, first.output
-    assert stale.read_text(encoding="utf-8") == f"# s\n\n{BEGIN}\n{checks_markdown()}{END}\n\n## next\n"
+    assert stale.read_text(encoding="utf-8") == (f"# s\n\n{BEGIN}\n{checks_markdown()}{END}\n\n## next\n"
+                                                 f"{SUBJECTS_BEGIN}\n{subjects_markdown()}{SUBJECTS_END}\n")
     again = runner.invoke(app, ["rules", "--write-docs", str(stale)])
     assert again.exit_code == 0 and "无变化 unchanged" in again.output
     bare = tmp_path / "bare.md"

@@ -401,7 +401,11 @@ def test_publish_and_load_back_by_revision(generated, tmp_path, backend):
     assert again["written"] == 0  # blobs are content-addressed: nothing twice
     from_db = open_bundle(url)
     assert from_db.revision == out["revision"]
-    assert open_bundle(url, revision=out["revision"]).manifest == BundleStore(store).manifest()
+    # A revision is published once: the database keeps the first build of it (PostgreSQL is shared
+    # across runs), so when and by which code it was built may differ; what it holds may not.
+    def content(m: dict) -> dict:
+        return {k: v for k, v in m.items() if k not in ("built", "code")}
+    assert content(open_bundle(url, revision=out["revision"]).manifest) == content(BundleStore(store).manifest())
     got = sorted_findings(list(check_bundle(from_db, CHECK_DATE, workers=2)))
     assert {(f.code, f.subject) for f in got} == manifest.subjects
     policy = _load(tree, base / "parse")

@@ -242,6 +242,37 @@ def verify_cmd(policies: Policies = Path("policies"), db: Db = None) -> None:
     typer.echo("审计链完整 chain intact")
 
 
+@flow_app.command("facts")
+def facts_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON 输出 print JSON")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="输出 docs/flows.md 中生成的表 print the generated table")] = False,
+    write_docs: Annotated[Optional[Path], typer.Option(
+        "--write-docs", help="重写该文件中生成的表 rewrite the generated table of this file")] = None,
+) -> None:
+    """守卫条件可用的事实 — the facts a guard condition may read, with types and meanings."""
+    from ..evaluate.checks.docs import splice
+    from ..language.facts import BEGIN, END, FACTS, facts_markdown
+
+    if write_docs is not None:
+        try:
+            old = write_docs.read_text(encoding="utf-8")
+            new = splice(old, facts_markdown(), BEGIN, END)
+        except (OSError, ValueError) as exc:
+            fail(f"错误 error: {exc}", 2)
+        if new != old:
+            write_docs.write_text(new, encoding="utf-8")
+        typer.echo(f"{write_docs}: {'已更新 updated' if new != old else '无变化 unchanged'}")
+    elif as_json:
+        typer.echo(json.dumps({n: {"type": f.type, "description": f.description} for n, f in FACTS.items()},
+                              ensure_ascii=False, indent=2))
+    elif markdown:
+        typer.echo(facts_markdown(), nl=False)
+    else:
+        width = max(map(len, FACTS))
+        for name, spec in FACTS.items():
+            typer.echo(f"{name:<{width}}  {spec.type:<4}  {spec.description}")
+
+
 def tick_cmd(policies: Policies = Path("policies"), db: Db = None, on: On = None) -> None:
     """定时任务：短期准入期满退出、逾期未反馈记为无意见、标记逾期 — exit due admissions, flag overdue steps."""
     rt = _runtime(policies, db)

@@ -2,7 +2,8 @@
 
 Part of the flow language: the loader type-checks every guard condition against `FACTS` and
 reports unknown names with a suggestion; `flow/facts.py` computes them for one step.
-`docs/flows.md` lists them.
+`docs/flows.md` lists them between the markers below (`admission flow facts --markdown`), and a
+test fails when that list drifts from `FACTS`.
 """
 
 from __future__ import annotations
@@ -72,3 +73,15 @@ FACTS: dict[str, FactSpec] = {
     "long_term_needs_higher_approval": FactSpec(B, "参数：长期准入须上级审批"),
     "apply_ahead_working_days": FactSpec(I, "参数：须提前申请的工作日数"),
 }
+
+
+BEGIN = "<!-- BEGIN GENERATED: facts — edit src/admission/language/facts.py, then run " \
+        "`admission flow facts --write-docs docs/flows.md` -->"
+END = "<!-- END GENERATED: facts -->"
+
+
+def facts_markdown(facts: dict[str, FactSpec] = FACTS) -> str:
+    """The table of facts for docs/flows.md: name, type, meaning, in the order of `FACTS`."""
+    rows = ["| 事实 fact | 类型 type | 含义 meaning |", "|---|---|---|"]
+    rows += [f"| `{name}` | {spec.type} | {spec.description} |" for name, spec in facts.items()]
+    return "\n".join(rows) + "\n"

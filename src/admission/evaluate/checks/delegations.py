@@ -21,7 +21,7 @@ from ...language.enums import BasisKind, DelegationMode, Level, PowerType, UnitK
 from .registry import Context, Family, finding
 
 E = Severity.error
-FAMILY = Family("delegations", "Delegations (each active on `on`, or starting after it):")
+FAMILY = Family("delegations", "Delegations (each active on `on`, or starting after it):", "delegation")
 NOT_HELD = FAMILY.rule(
     "delegation-not-held", E, "部门赋出了自己并不持有的职权", "department delegates a power it does not hold",
     "核对权责清单；已集中到市级的领域县级无权可赋",

@@ -18,7 +18,7 @@ from ...diagnostics import Severity
 from ...language.enums import DelegationMode
 from .registry import Context, Family, finding
 
-FAMILY = Family("lapses", "Lapses:")
+FAMILY = Family("lapses", "Lapses:", "delegation")
 OVERDUE = FAMILY.rule(
     "evaluation-overdue", Severity.error, "赋权事项评估逾期", "evaluation of a delegated power is overdue",
     "组织评估并记录 evaluation.last；承接不了或长期不用的应收回",

@@ -23,7 +23,7 @@ from .registry import Context, Family, Rule, finding
 
 E = Severity.error
 FAMILY = Family("overlap", "Overlap (per township, matter and overlapping scope; two scopes overlap when either is "
-                           "empty or they are equal):")
+                           "empty or they are equal):", "township/matter")
 BASIC_COOP = FAMILY.rule(
     "overlap-basic-cooperative", E, "同一事项既是基本履职事项又是配合履职事项",
     "matter is both a basic and a cooperative duty", "只保留一个清单中的条目，或用 scope 写明各自的环节",
@@ -65,7 +65,7 @@ NEG_ASSIST = FAMILY.rule(
     "overlap-negative-assisting", E, "同一事项既在负面清单又在协助政府工作事项清单",
     "matter on both the negative list and the assisting list of a village",
     "负面清单事项不得交由村(社区)承担：从协助事项中删去",
-    "a village has the matter on its negative and assisting lists.")
+    "a village has the matter on its negative and assisting lists.", subject="village/matter")
 
 
 def scopes_overlap(a, b) -> bool:

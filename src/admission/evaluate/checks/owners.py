@@ -23,7 +23,7 @@ from .registry import Context, Family, finding
 from .overlap import _in_force
 
 E = Severity.error
-FAMILY = Family("owners", "Missing owner:")
+FAMILY = Family("owners", "Missing owner:", "township/matter")
 MISSING_LEAD = FAMILY.rule(
     "missing-lead", E, "配合履职事项没有牵头部门", "cooperative duty without a lead department",
     "写明唯一的牵头部门 lead", "a cooperative entry with no lead.")

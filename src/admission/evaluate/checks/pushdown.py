@@ -27,7 +27,8 @@ from .overlap import _in_force
 
 E, W = Severity.error, Severity.warning
 FAMILY = Family("pushdown", "Unauthorized pushdown (recorded assignments are judged by `decide` with their own date, "
-                            "kind, role and basis; a denial becomes a finding under the denial's rule id):")
+                            "kind, role and basis; a denial becomes a finding under the denial's rule id):",
+                "assignment")
 
 
 def _denial(id: str, title: str, title_en: str, fix: str, doc: str) -> Rule:

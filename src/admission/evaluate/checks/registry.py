@@ -18,6 +18,16 @@ from ...language import Policy
 
 DOCS_PAGE = "semantics.md"
 
+# What a finding's `subject` names, by kind: the key two runs, a synth manifest of injected
+# violations and a policy test compare findings by.
+SUBJECTS: dict[str, str] = {
+    "assignment": "the assignment id 下派记录编号",
+    "delegation": "the delegation id 赋权编号",
+    "township/matter": '`"<township id>/<matter id>"` 乡镇编号/事项编号',
+    "village/matter": '`"<village id>/<matter id>"` 村(社区)编号/事项编号',
+    "township": "the township id 乡镇编号",
+}
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -29,6 +39,11 @@ class Rule:
     family: str
     doc: str  # what the rule finds, as docs/semantics.md says it (Markdown, English)
     from_decide: bool = False  # the id is a denial of `decide`, reported as found by pushdown
+    subject: str = "assignment"  # a key of SUBJECTS: what the finding's subject names
+
+    def __post_init__(self):
+        if self.subject not in SUBJECTS:
+            raise ValueError(f"rule {self.id}: unknown subject kind {self.subject!r}")
 
     @property
     def anchor(self) -> str:
@@ -38,7 +53,7 @@ class Rule:
     def to_dict(self) -> dict:
         return {"id": self.id, "severity": self.severity.value, "family": self.family, "title": self.title,
                 "title_en": self.title_en, "fix": self.fix, "anchor": self.anchor, "doc": self.doc,
-                "from_decide": self.from_decide}
+                "from_decide": self.from_decide, "subject": self.subject}
 
 
 Check = Callable[["Context"], Iterable[Diagnostic]]
@@ -48,16 +63,18 @@ class Family:
     """One check module: its rules in the order the docs list them, the prose that introduces
     them there, and the function that finds them (set with `@FAMILY.checker`)."""
 
-    def __init__(self, name: str, intro: str):
+    def __init__(self, name: str, intro: str, subject: str):
         self.name = name
         self.intro = intro
+        self.subject = subject
         self.rules: list[Rule] = []
         self.check: Check | None = None
 
     def rule(self, id: str, severity: Severity, title: str, title_en: str, fix: str, doc: str, *,
-             from_decide: bool = False) -> Rule:
-        """Define a rule of this family; it is registered with the family."""
-        made = Rule(id, severity, title, title_en, fix, self.name, doc, from_decide)
+             from_decide: bool = False, subject: str | None = None) -> Rule:
+        """Define a rule of this family; it is registered with the family. Its subject kind is
+        the family's unless `subject` says otherwise."""
+        made = Rule(id, severity, title, title_en, fix, self.name, doc, from_decide, subject or self.subject)
         self.rules.append(made)
         return made
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from ...diagnostics import Severity
 from .registry import Context, Family, finding
 
-FAMILY = Family("templates", "Templates:")
+FAMILY = Family("templates", "Templates:", "township")
 OTHER = FAMILY.rule(
     "template-other-county", Severity.error, "乡镇套用了外县（区）的清单模板",
     "township uses another county's template", "改用本县（区）的标准清单模板",
