@@ -22,8 +22,9 @@ from ...compile.expand import township_entries, village_entries
 from .registry import Context, Family, Rule, finding
 
 E = Severity.error
-FAMILY = Family("overlap", "Overlap (per township, matter and overlapping scope; two scopes overlap when either is "
-                           "empty or they are equal):", "township/matter")
+INTRO = ("Overlap (per township, matter and overlapping scope; two scopes overlap when either is empty or "
+         "they are equal):")
+FAMILY = Family("overlap", INTRO, "township/matter")
 BASIC_COOP = FAMILY.rule(
     "overlap-basic-cooperative", E, "同一事项既是基本履职事项又是配合履职事项",
     "matter is both a basic and a cooperative duty", "只保留一个清单中的条目，或用 scope 写明各自的环节",
