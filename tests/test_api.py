@@ -613,3 +613,34 @@ def test_the_last_resort_is_a_problem_not_a_stack_trace(tmp_path, caplog):
                           "internal-error")
         assert "secret" not in json.dumps(body, ensure_ascii=False)
         assert "unhandled error" in caplog.text  # logged for the operators
+
+
+def test_answers_name_paths_relative_to_the_policy_root_never_the_servers(api):
+    """Findings, decisions, owners, the review page and the graphs name files as the policy root
+    has them (`dispatch.yaml`, `sub/extra.yaml`), never where the tree lies on the server."""
+    (api.root / "sub").mkdir()
+    (api.root / "sub" / "dispatch.yaml").write_text(
+        "assignments:\n  - {id: A-STREET, by: D-MZ, to: \"370402002\", matter: M-WXZJ, date: 2025-03-01}\n",
+        encoding="utf-8")
+    assert api.post("/v1/policy/reload").json()["changed"] is True
+    found = api.get("/v1/findings?on=2025-03-03").json()["items"]
+    assert [f["file"] for f in found] == ["sub/dispatch.yaml"]
+    answers = [
+        api.get("/v1/findings?on=2025-03-03"),
+        api.client.post("/v1/decisions", json={"actor": "D-ZJ", "matter": "M-WXZJ", "target": TOWN, "on": "2025-03-03"},
+                        headers=api.h("reader")),
+        api.get(f"/v1/owners?matter=M-WXZJ&unit={TOWN}"),
+        api.get(f"/v1/units/{TOWN}/duties?on=2025-03-03"),
+        api.get("/v1/policy"),
+    ]
+    api.client.get(f"/review?token={api.tokens['admin']}", follow_redirects=False)
+    answers.append(api.client.get("/review?on=2025-03-03"))
+    machine = str(api.root.resolve())
+    for r in answers:
+        assert r.status_code == 200, (r.request.url, r.text[:300])
+        body = r.text
+        assert machine not in body and str(api.root.parent) not in body, r.request.url
+    assert "sub/dispatch.yaml" in answers[-1].text  # the review page names the finding's file as the root has it
+    decision = answers[1].json()
+    assert decision["authority"]["source"] == "county.yaml:45:9"
+    assert [r["source"] for r in decision["reasons"]] == ["county.yaml:45:9"]
