@@ -421,7 +421,7 @@ def test_cli_decide_exit_codes(cli):
     base = ("decide", "-p", str(MINI), "--on", "2025-03-01")
     ok = cli(*base, "--actor", "D-ZJ", "--matter", "M-WXZJ", "--target", YONGAN)
     assert ok.exit_code == 0, ok.output
-    assert "ALLOW" in ok.output and "county.yaml:" in ok.output
+    assert "ALLOW" in ok.output and f"{MINI}/county.yaml:" in ok.output
     no = cli(*base, "--actor", "D-SCJG", "--matter", "M-WXZJ", "--target", YONGAN)
     assert no.exit_code == 1, no.output
     assert "pushdown-no-standing" in no.output
@@ -481,6 +481,7 @@ def test_cli_who(cli):
     assert ("legal_party", "D-ZJ", "cooperative") in got and ("cooperates", YONGAN, "cooperative") in got
     text = cli("who", "-p", str(MINI), "--matter", "M-WXZJ", "--unit", YONGAN, "--on", "2025-03-01")
     assert text.exit_code == 0 and "市中区住建局" in text.output and "永安镇" in text.output
+    assert f"{MINI}/county.yaml:" in text.output  # a terminal path: the root as given, then the file
     # the admission's days only
     res = cli("who", "-p", str(MINI), "--matter", "M-CJ", "--unit", YONGAN, "--on", "2025-06-01", "-f", "json")
     assert any(r["via"] == "admission" and r["since"] == "2025-01-01" and r["until"] == "2025-12-31"

@@ -187,17 +187,18 @@ def _decision_exit(outcome: str) -> int:
     return {"allow": 0, "deny": 1}.get(outcome, 2)
 
 
-def _print_decision(dec, format: Format) -> None:
+def _print_decision(dec, format: Format, base: str = "") -> None:
+    """A decision for the terminal; `base` (the policy root as given) prefixes its sources."""
     if format == Format.json:
         typer.echo(json.dumps(dec.to_dict(), ensure_ascii=False))
         return
     word = {"allow": "允许 ALLOW", "deny": "不允许 DENY", "error": "无法判定 ERROR"}[dec.outcome.value]
     typer.echo(f"{word}  {dec.actor} → {dec.target}  事项 {dec.matter}  {dec.on}")
     for r in dec.reasons:
-        typer.echo(f"  [{r.code}] {r.message}" + (f"  ({r.span})" if r.span else ""))
+        typer.echo(f"  [{r.code}] {r.message}" + (f"  ({r.span.shown(base)})" if r.span else ""))
     if dec.authority:
         a = dec.authority
-        typer.echo(f"  依据 basis: {a.label} {a.record_id or ''} {a.span or ''} 法律依据 {a.legal_basis or '-'}")
+        typer.echo(f"  依据 basis: {a.label} {a.record_id or ''} {a.span.shown(base) if a.span else ''} 法律依据 {a.legal_basis or '-'}")
     if dec.consequence:
         typer.echo(f"  后果 consequence: {dec.consequence}")
     typer.echo(f"  修订 revision {dec.revision}  准入序号 admission seq {dec.admission_seq}")
@@ -255,7 +256,7 @@ def decide(
         dec = ask({"actor": actor, "matter": matter, "target": target, "on": on, "kind": kind, "role": role, "basis": basis})
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    _print_decision(dec, format)
+    _print_decision(dec, format, root_base(directory))
     raise typer.Exit(_decision_exit(dec.outcome.value))
 
 
@@ -284,7 +285,7 @@ def may_exercise(
     if not (unit and matter):
         raise typer.BadParameter("需要 --unit 和 --matter（或 --batch）")
     dec = ask({"unit": unit, "matter": matter, "on": on})
-    _print_decision(dec, format)
+    _print_decision(dec, format, root_base(directory))
     raise typer.Exit(_decision_exit(dec.outcome.value))
 
 
@@ -318,7 +319,7 @@ def who(
     for r in roles:
         period = f"{r.since or '…'} 至 {r.until or '…'}"
         typer.echo(f"  {ROLE_LABELS[r.role]:<4} {r.unit_name}（{r.unit}） 经由 {r.via}  {period}"
-                   + (f"  {r.source}" if r.source else ""))
+                   + (f"  {r.source.shown(root_base(directory))}" if r.source else ""))
 
 
 @app.command()
