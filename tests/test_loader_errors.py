@@ -304,7 +304,7 @@ def test_chinese_or_slashed_date(write_tree, written):
     root, result = load(write_tree, {"a.yaml": UNITS + NEW_TOWN.format(since=written)})
     d = only(root, result, "bad-date")
     assert where(root, d) == ("a.yaml", 7, 65)
-    assert written in d.help and "YYYY-MM-DD" in d.help
+    assert d.help == "改为 2024-07-01（日期写成 YYYY-MM-DD）", d.help
 
 
 def test_fullwidth_digits_in_date(write_tree):
@@ -623,3 +623,25 @@ def test_no_such_path_is_a_usage_error(tmp_path):
 
     result = validate_tree(tmp_path / "nope")
     assert [d.code for d in result.diagnostics] == ["no-such-path"]
+
+
+# --------------------------------------------------------------------------- issue 17: every mistake in one pass
+@pytest.mark.parametrize("written, fix", [
+    ("2026/1/5", "改为 2026-01-05"), ("2026年1月5日", "改为 2026-01-05"), ("2026.1.05", "改为 2026-01-05"),
+    ("２０２６－０１－０５", "改为 2026-01-05"),
+])
+def test_date_hint_says_the_exact_fix(write_tree, written, fix):
+    root, result = load(write_tree, {"a.yaml": UNITS + NEW_TOWN.format(since=written)})
+    d = only(root, result, "bad-date")
+    assert where(root, d) == ("a.yaml", 7, 65)
+    assert d.help.startswith(fix), d.help
+
+
+@pytest.mark.parametrize("written, why", [
+    ("2026-02-30", "该日期不存在：2026年2月只有28天"), ("2024-02-30", "该日期不存在：2024年2月只有29天"),
+    ("2026/4/31", "该日期不存在：2026年4月只有30天"), ("2026-13-01", "该日期不存在：一年只有 1–12 月"),
+])
+def test_date_that_does_not_exist_says_so(write_tree, written, why):
+    root, result = load(write_tree, {"a.yaml": UNITS + NEW_TOWN.format(since=written)})
+    d = only(root, result, "bad-date")
+    assert d.help.startswith(why), d.help

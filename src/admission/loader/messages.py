@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
 import difflib
+import re
 import typing
 import unicodedata
 from enum import Enum
@@ -93,6 +95,29 @@ def suggest_key(model: type | None, key: str) -> str | None:
     return close[0] if close else None
 
 
+_DATE_PARTS = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
+
+
+def date_fix(text: str) -> str | None:
+    """The exact fix for a date written another way (`2026/1/5` → `改为 2026-01-05`), or why
+    it cannot be one (`2026-02-30` → the month has only 28 days); None when it is no date."""
+    norm = unicodedata.normalize("NFKC", text)
+    m = _DATE_PARTS.match(norm)
+    if not m:
+        return None
+    year, month, day = (int(g) for g in m.groups())
+    if not 1 <= month <= 12:
+        return f"该日期不存在：一年只有 1–12 月，没有 {month} 月"
+    last = calendar.monthrange(year, month)[1] if year >= 1 else 31
+    if not 1 <= day <= last:
+        return f"该日期不存在：{year}年{month}月只有{last}天"
+    fixed = f"{year:04d}-{month:02d}-{day:02d}"
+    if fixed == text.strip():
+        return None
+    why = "日期中有全角数字或符号，要用半角" if norm != text else "日期写成 YYYY-MM-DD"
+    return f"改为 {fixed}（{why}）"
+
+
 class Locator:
     """Finds the span of a value, key or mapping in read data from a pydantic `loc`."""
 
@@ -167,7 +192,10 @@ def _one(err: dict, root_model: type, locator: Locator) -> Diagnostic:
     span = locator.find(loc)
     if etype.startswith("date") or etype.startswith("datetime"):
         hint = "日期写成 YYYY-MM-DD，如 2024-07-01"
-        if isinstance(value, str) and looks_like_date(value):
+        fix = date_fix(value) if isinstance(value, str) else None
+        if fix is not None:
+            hint = fix
+        elif isinstance(value, str) and looks_like_date(value):
             hint = f"把 '{value}' 改写成 YYYY-MM-DD 格式，如 2024-07-01"
         elif isinstance(value, str) and value != unicodedata.normalize("NFKC", value):
             hint = "日期中有全角数字或符号，请改成半角"
