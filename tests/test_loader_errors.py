@@ -645,3 +645,16 @@ def test_date_that_does_not_exist_says_so(write_tree, written, why):
     root, result = load(write_tree, {"a.yaml": UNITS + NEW_TOWN.format(since=written)})
     d = only(root, result, "bad-date")
     assert d.help.startswith(why), d.help
+
+
+def test_path_names_the_record_by_its_id(write_tree):
+    root, result = load(write_tree, {"a.yaml": UNITS + NEW_TOWN.format(since="2026/1/5").replace("X1", "YA-FQ-002")})
+    d = only(root, result, "bad-date")
+    assert d.message.startswith("units[YA-FQ-002].since"), d.message
+    assert ".6." not in d.message and "units.5" not in d.message
+
+
+def test_path_of_an_item_without_id_is_its_place(write_tree):
+    root, result = load(write_tree, {"a.yaml": "matters:\n  - {id: M1, name: x, domain: y}\n  - {name: [x], domain: y}\n"})
+    d = next(d for d in result.diagnostics if d.code == "wrong-type")
+    assert d.message.startswith("matters[第2项].name"), d.message

@@ -118,6 +118,36 @@ def date_fix(text: str) -> str | None:
     return f"改为 {fixed}（{why}）"
 
 
+#: the keys that name a list item in a path, first present wins
+_NAME_KEYS = ("id", "township", "village", "matter")
+
+
+def record_path(data, loc: tuple) -> str:
+    """A pydantic `loc` as an author reads it: list items by their record's id
+    (`delegations[YA-FQ-002].since`), or by their 1-based place when they have none
+    (`tags[第2项]`); union member tags pydantic adds are left out."""
+    out = ""
+    node = data
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+            name = None
+            if isinstance(item, dict):
+                name = next((item[k] for k in _NAME_KEYS
+                             if isinstance(item.get(k), (str, int)) and not isinstance(item.get(k), bool)), None)
+            elif isinstance(item, str) and item.strip() and len(item) <= 60:
+                name = item.strip()  # an entry written as a bare id
+            out += f"[{str(name).strip()}]" if name is not None and str(name).strip() else f"[第{part + 1}项]"
+            node = item
+        elif isinstance(node, dict) and (part in node or i == len(loc) - 1):
+            out += ("." if out else "") + str(part)
+            node = node.get(part)
+        elif not isinstance(node, (dict, list)) and i == len(loc) - 1 and not out:
+            out = str(part)
+        # other parts (union member tags, validator names) are pydantic's, not the author's
+    return out or ".".join(str(p) for p in loc)
+
+
 class Locator:
     """Finds the span of a value, key or mapping in read data from a pydantic `loc`."""
 
@@ -173,7 +203,7 @@ def _one(err: dict, root_model: type, locator: Locator) -> Diagnostic:
     if model is not None and isinstance(key, str) and key in model.model_fields:
         t = model.model_fields[key].title
         title = f"（{t}）" if t else ""
-    where = ".".join(str(p) for p in loc)
+    where = record_path(locator.data, loc)
 
     if etype == "extra_forbidden":
         span = locator.find(loc, "key")
