@@ -192,7 +192,7 @@ def test_error_table_is_covered():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     table = readme.split("### Errors", 1)[1].split("Exit codes", 1)[0]
     documented = set(re.findall(r"`([a-z0-9]+(?:-[a-z0-9]+)+)`", table))
-    covered = {c[3] for c in CASES} | {"duplicate-id", "file-unreadable", "no-such-path"}
+    covered = {c[3] for c in CASES} | {"duplicate-id", "duplicate-entry", "file-unreadable", "no-such-path"}
     assert documented and documented <= covered, documented - covered
 
 
@@ -658,3 +658,29 @@ def test_path_of_an_item_without_id_is_its_place(write_tree):
     root, result = load(write_tree, {"a.yaml": "matters:\n  - {id: M1, name: x, domain: y}\n  - {name: [x], domain: y}\n"})
     d = next(d for d in result.diagnostics if d.code == "wrong-type")
     assert d.message.startswith("matters[第2项].name"), d.message
+
+
+MATTERS = "matters:\n  - {id: M1, name: x, domain: y}\n  - {id: M2, name: z, domain: y}\n"  # lines 7-9 after UNITS
+
+
+@pytest.mark.parametrize("body, line, first", [
+    ("township_lists:\n  - township: \"370402101\"\n    basic:\n      - M1\n      - {matter: M2, scope: 巡查}\n"
+     "      - {matter: M2}\n      - matter: M1\n", 16, (13, 9)),
+    ("township_lists:\n  - township: \"370402101\"\n    cooperative:\n      - {matter: M1, lead: [D1]}\n"
+     "      - {matter: M1, lead: [D1]}\n", 14, (13, 9)),
+    ("township_templates:\n  - {id: T1, name: 模板, county: \"370402\", basic: [M1, M2]}\n"
+     "township_lists:\n  - {township: \"370402101\", template: T1, remove: [M2, M1, M2]}\n", 13, (13, 52)),
+    ("village_lists:\n  - village: \"370402101201\"\n    duties: [M1, M2, M1]\n", 12, (12, 14)),
+])
+def test_duplicate_entry_names_both_places(write_tree, body, line, first):
+    root, result = load(write_tree, {"a.yaml": UNITS + MATTERS + body})
+    d = only(root, result, "duplicate-entry")
+    assert where(root, d)[1] == line, d.format()
+    assert [(s.line, s.column) for s in d.related] == [first], d.format()
+    assert "重复" in d.message and d.subject
+
+
+def test_duplicate_entry_does_not_hide_other_errors(write_tree):
+    root, result = load(write_tree, {"a.yaml": UNITS + MATTERS + "village_lists:\n  - village: \"370402101201\"\n"
+                                                                  "    duties: [M1, M1, M9]\n"})
+    assert sorted(d.code for d in result.diagnostics) == ["duplicate-entry", "unknown-reference"]
