@@ -248,14 +248,14 @@ def test_explicit_document_markers_and_bom_are_fine(write_tree):
 def test_fullwidth_colon_in_block_mapping(write_tree):
     root, result = load(write_tree, {"a.yaml": "units:\n  - id: \"37\"\n    name：山东省\n    kind: government\n"})
     d = only(root, result, "yaml-syntax")
-    assert rel(root, d.span.file) == "a.yaml" and d.span.line in (3, 4)
-    assert "全角冒号" in d.help
+    assert where(root, d) == ("a.yaml", 3, 9)  # the colon itself, not the line libyaml stops at
+    assert "全角冒号" in d.help and "全角冒号" in d.message and d.message.count("could not") == 0
 
 
 def test_fullwidth_colon_on_section_key(write_tree):
     root, result = load(write_tree, {"a.yaml": "title: 市中区\nunits：\n  - {id: \"37\", name: 山东省}\n"})
     d = only(root, result, "yaml-syntax")
-    assert where(root, d)[:2] == ("a.yaml", 3)
+    assert where(root, d) == ("a.yaml", 2, 6)
     assert "全角冒号" in d.help
 
 
@@ -684,3 +684,17 @@ def test_duplicate_entry_does_not_hide_other_errors(write_tree):
     root, result = load(write_tree, {"a.yaml": UNITS + MATTERS + "village_lists:\n  - village: \"370402101201\"\n"
                                                                   "    duties: [M1, M1, M9]\n"})
     assert sorted(d.code for d in result.diagnostics) == ["duplicate-entry", "unknown-reference"]
+
+
+@pytest.mark.parametrize("written, fix", [("name：山东省", "name: 山东省"), ("name:山东省", "name: 山东省")])
+def test_fullwidth_colon_in_flow_mapping(write_tree, written, fix):
+    root, result = load(write_tree, {"a.yaml": f"units:\n  - {{id: \"37\", {written}, kind: government, level: province}}\n"})
+    d = only(root, result, "unknown-key")  # and no missing 'name': it is there, glued to its value
+    assert where(root, d) == ("a.yaml", 2, 16)
+    assert fix in d.help and "冒号" in d.message
+
+
+def test_syntax_error_message_is_chinese(write_tree):
+    root, result = load(write_tree, {"a.yaml": "matters:\n  - {id: M1, name: x]\n"})
+    d = only(root, result, "yaml-syntax")
+    assert "花括号" in d.message and "expected" in d.message_en

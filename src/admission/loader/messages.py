@@ -180,9 +180,39 @@ class Locator:
         return span
 
 
+_GLUED = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:：|:(?! ))\s*(.*)$", re.S)
+
+
+def _glued(key) -> tuple[str, str] | None:
+    """`name：山东省` (or `name:山东省`) read as one key in a flow mapping {…}: (field, value)."""
+    m = _GLUED.match(unicodedata.normalize("NFKC", key)) if isinstance(key, str) else None
+    if m is None or ("：" not in key and ":" not in key):
+        return None
+    return m.group(1), m.group(2)
+
+
 def translate(exc: ValidationError, root_model: type, locator: Locator) -> list[Diagnostic]:
+    errors = exc.errors(include_url=False)
+    glued = set()  # (parent loc, field) of keys written `field：value`: their field is not missing
+    for err in errors:
+        if err["type"] == "extra_forbidden" and err["loc"] and (g := _glued(err["loc"][-1])):
+            model = _field_model(root_model, tuple(err["loc"]))
+            if model is not None and g[0] in {i.alias or n for n, i in model.model_fields.items()}:
+                glued.add((tuple(err["loc"][:-1]), g[0]))
     out = []
-    for err in exc.errors(include_url=False):
+    for err in errors:
+        loc = tuple(err["loc"])
+        if err["type"] == "missing" and loc and (loc[:-1], loc[-1]) in glued:
+            continue
+        if err["type"] == "extra_forbidden" and loc and (loc[:-1], (_glued(loc[-1]) or ("",))[0]) in glued:
+            field_, value = _glued(loc[-1])
+            colon = "全角冒号“：”" if "：" in loc[-1] else "冒号后没有空格"
+            out.append(Diagnostic(
+                "unknown-key", f"键和值之间{'用了' if '：' in loc[-1] else ''}{colon}：'{loc[-1]}' 被读成了一个键",
+                locator.find(loc, "key"), help=f"写成 '{field_}: {value}'（半角冒号加空格）",
+                message_en=f"unknown key '{loc[-1]}' (a key and value joined by a full-width colon)",
+                subject=record_path(locator.data, loc)))
+            continue
         out.append(_one(err, root_model, locator))
     return out
 

@@ -131,6 +131,39 @@ def _syntax_hint(text: str, line: int) -> str | None:
     return None
 
 
+def _fullwidth_colon(text: str, line: int) -> tuple[int, int] | None:
+    """Line and column of the full-width colon libyaml stumbled over: on its line or the one before."""
+    lines = text.splitlines()
+    for no in (line, line - 1):
+        if 1 <= no <= len(lines) and "：" in lines[no - 1]:
+            return no, lines[no - 1].index("：") + 1
+    return None
+
+
+_PROBLEMS_ZH = {
+    "could not find expected ':'": "找不到键后面的冒号“:”",
+    "did not find expected ',' or '}'": "花括号 {…} 中缺少半角逗号“,”或右花括号“}”",
+    "did not find expected ',' or ']'": "方括号 […] 中缺少半角逗号“,”或右方括号“]”",
+    "mapping values are not allowed here": "这里不能写“键: 值”（检查缩进，或值中的冒号要加引号）",
+    "mapping values are not allowed in this context": "这里不能写“键: 值”（检查缩进，或值中的冒号要加引号）",
+    "did not find expected key": "缩进不对齐，找不到下一个键",
+    "did not find expected '-' indicator": "列表项缩进不对齐，找不到“- ”",
+    "found unexpected end of stream": "文件意外结束（引号或括号没有闭合）",
+    "found character that cannot start any token": "这里有不能开始一个值的字符（如 @ ` 或 Tab）",
+    "found undefined tag handle": "未定义的标签前缀",
+    "expected <block end>, but found '<block mapping start>'": "缩进不对齐",
+    "found unknown escape character": "双引号文本中有未知的转义字符 \\",
+}
+
+
+def _problem_zh(problem: str) -> str:
+    """libyaml's problem in Chinese where it is a common one (the English stays in message_en)."""
+    for en, zh in _PROBLEMS_ZH.items():
+        if problem.startswith(en):
+            return f"{zh}（{problem}）"
+    return problem
+
+
 def read_yaml(path: str, raw: bytes, limits: Limits = Limits()) -> ReadResult:
     """Parse `raw` (the bytes of `path`) into data plus spans, or return located diagnostics."""
     whole = Span(path, 1, 1, 1, 1)
@@ -165,9 +198,16 @@ def read_yaml(path: str, raw: bytes, limits: Limits = Limits()) -> ReadResult:
             return ReadResult(None, {}, [_too_deep_for_libyaml(path, text, mark, limits)])
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "语法错误"
+        hint = _syntax_hint(text, line)
+        colon = _fullwidth_colon(text, line) if hint and "全角冒号" in hint else None
+        if colon is not None:  # libyaml notices on the next line: point at the colon itself
+            line, col = colon
+            said = "键和值之间用了全角冒号“：”"
+        else:
+            said = _problem_zh(problem)
         return ReadResult(None, {}, [Diagnostic(
-            "yaml-syntax", f"YAML 语法错误：{problem}", Span(path, line, col, line, col),
-            help=_syntax_hint(text, line), message_en=f"YAML syntax error: {problem}")])
+            "yaml-syntax", f"YAML 语法错误：{said}", Span(path, line, col, line, col),
+            help=hint, message_en=f"YAML syntax error: {problem}")])
     except yaml.YAMLError as exc:  # reader errors (control characters) carry a position, not a mark
         where = whole
         pos = getattr(exc, "position", None)
