@@ -698,3 +698,24 @@ def test_syntax_error_message_is_chinese(write_tree):
     root, result = load(write_tree, {"a.yaml": "matters:\n  - {id: M1, name: x]\n"})
     d = only(root, result, "yaml-syntax")
     assert "花括号" in d.message and "expected" in d.message_en
+
+
+def test_syntax_error_does_not_hide_the_rest_of_the_file(write_tree):
+    root, result = load(write_tree, {"a.yaml": UNITS + (
+        "  - id: X2\n    name：新镇\n    kind: township\n"          # 7-9: full-width colon
+        '  - {id: X3, name: 三镇, kind: township, parent: "370402", since: 2026/1/5}\n'  # 10
+        "matters:\n  - {id: M1, name: x]\n"                            # 11-12: bracket
+        "  - {id: M2, name: y, domain: z, foo: 1}\n"                   # 13
+        "bases：\n  - {id: B1}\n"                                      # 14-15: section key
+        "delegations:\n  - {id: G1, matter: M2, department: D1, townships: [\"370402101\"], mode: grant,"
+        " since: 2026-02-30}\n")})
+    assert [(d.code, d.span.line) for d in result.diagnostics] == [
+        ("yaml-syntax", 8), ("bad-date", 10), ("yaml-syntax", 12), ("unknown-key", 13), ("yaml-syntax", 14),
+        ("bad-date", 17)], [d.format() for d in result.diagnostics]
+
+
+def test_ids_of_a_blanked_item_are_not_reported_missing_elsewhere(write_tree):
+    root, result = load(write_tree, {
+        "a.yaml": UNITS + "matters:\n  - {id: M1, name: x]\n",
+        "b.yaml": "township_lists:\n  - township: \"370402101\"\n    basic: [M1]\n"})
+    assert [d.code for d in result.diagnostics] == ["yaml-syntax"], [d.format() for d in result.diagnostics]

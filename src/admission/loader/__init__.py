@@ -129,13 +129,22 @@ def parse_file_ex(display: str, raw: bytes, limits: Limits
     try:
         pf = PolicyFile.model_validate(data)
     except ValidationError as exc:
-        return None, diags + translate(exc, PolicyFile, locator), harvest_ids(data)
+        return None, diags + translate(exc, PolicyFile, locator), _harvest(data, read.blanked)
     except RecursionError:  # pragma: no cover - depth is bounded by the reader
         return None, diags + [Diagnostic("yaml-too-deep", "嵌套过深", file_span)], {}
     _fill_shorthand_spans(pf, data)
     if diags:
-        return None, diags, harvest_ids(data)
+        return None, diags, _harvest(data, read.blanked)
     return pf, duplicate_entries(pf, data), {}
+
+
+def _harvest(data, blanked: dict[str, set[str]]) -> dict[str, set[str]]:
+    """`harvest_ids`, plus the ids of parts the reader blanked out after a syntax error."""
+    out = harvest_ids(data)
+    for section, ids in blanked.items():
+        if section in ID_SECTIONS:
+            out.setdefault(section, set()).update(ids)
+    return out
 
 
 #: the list records whose entries name each matter once (per scope), and their entry lists
