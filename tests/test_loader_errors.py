@@ -352,7 +352,7 @@ def test_unknown_reference_suggests_near_id(write_tree):
                                                "    basic:\n      - M001\n      - M01\n"})
     d = only(root, result, "unknown-reference")
     assert where(root, d) == ("a.yaml", 13, 9)
-    assert d.help == "是否指 'M001'？" and d.subject == "M01"
+    assert d.help == "是否指 'M001'（党建）？" and d.subject == "M01"
 
 
 def test_unknown_reference_by_name_suggests_id(write_tree):
@@ -719,3 +719,22 @@ def test_ids_of_a_blanked_item_are_not_reported_missing_elsewhere(write_tree):
         "a.yaml": UNITS + "matters:\n  - {id: M1, name: x]\n",
         "b.yaml": "township_lists:\n  - township: \"370402101\"\n    basic: [M1]\n"})
     assert [d.code for d in result.diagnostics] == ["yaml-syntax"], [d.format() for d in result.diagnostics]
+
+
+@pytest.mark.parametrize("written, fix", [
+    ("370402102", "是否指 '370402101'（永安镇）？"),          # the nearest existing id
+    ("永安镇", "写成 '370402101'（永安镇）"),                 # a name where the id belongs
+    ("永安真", "是否指 '370402101'（永安镇）？"),             # a misspelt name: the nearest name's id
+])
+def test_dangling_reference_gets_the_id(write_tree, written, fix):
+    root, result = load(write_tree, {"a.yaml": UNITS + "matters:\n  - {id: M1, name: 处罚, domain: x}\n"
+                                               f"assignments:\n  - {{id: X1, by: D1, to: {written}, matter: M1, date: 2024-08-15}}\n"})
+    d = only(root, result, "unknown-reference")
+    assert fix in d.help, d.help
+
+
+def test_matter_written_by_name_gets_its_id(write_tree):
+    root, result = load(write_tree, {"a.yaml": UNITS + "matters:\n  - {id: M1, name: 食品安全检查, domain: 市场监管}\n"
+                                               "township_lists:\n  - township: \"370402101\"\n    basic: [食品安全检查]\n"})
+    d = only(root, result, "unknown-reference")
+    assert "写成 'M1'" in d.help, d.help
