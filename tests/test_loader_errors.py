@@ -192,7 +192,7 @@ def test_error_table_is_covered():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     table = readme.split("### Errors", 1)[1].split("Exit codes", 1)[0]
     documented = set(re.findall(r"`([a-z0-9]+(?:-[a-z0-9]+)+)`", table))
-    covered = {c[3] for c in CASES} | {"duplicate-id", "file-unreadable", "no-such-path"}
+    covered = {c[3] for c in CASES} | {"duplicate-id", "duplicate-entry", "file-unreadable", "no-such-path"}
     assert documented and documented <= covered, documented - covered
 
 
@@ -248,14 +248,14 @@ def test_explicit_document_markers_and_bom_are_fine(write_tree):
 def test_fullwidth_colon_in_block_mapping(write_tree):
     root, result = load(write_tree, {"a.yaml": "units:\n  - id: \"37\"\n    name：山东省\n    kind: government\n"})
     d = only(root, result, "yaml-syntax")
-    assert rel(root, d.span.file) == "a.yaml" and d.span.line in (3, 4)
-    assert "全角冒号" in d.help
+    assert where(root, d) == ("a.yaml", 3, 9)  # the colon itself, not the line libyaml stops at
+    assert "全角冒号" in d.help and "全角冒号" in d.message and d.message.count("could not") == 0
 
 
 def test_fullwidth_colon_on_section_key(write_tree):
     root, result = load(write_tree, {"a.yaml": "title: 市中区\nunits：\n  - {id: \"37\", name: 山东省}\n"})
     d = only(root, result, "yaml-syntax")
-    assert where(root, d)[:2] == ("a.yaml", 3)
+    assert where(root, d) == ("a.yaml", 2, 6)
     assert "全角冒号" in d.help
 
 
@@ -304,7 +304,7 @@ def test_chinese_or_slashed_date(write_tree, written):
     root, result = load(write_tree, {"a.yaml": UNITS + NEW_TOWN.format(since=written)})
     d = only(root, result, "bad-date")
     assert where(root, d) == ("a.yaml", 7, 65)
-    assert written in d.help and "YYYY-MM-DD" in d.help
+    assert d.help == "改为 2024-07-01（日期写成 YYYY-MM-DD）", d.help
 
 
 def test_fullwidth_digits_in_date(write_tree):
@@ -352,7 +352,7 @@ def test_unknown_reference_suggests_near_id(write_tree):
                                                "    basic:\n      - M001\n      - M01\n"})
     d = only(root, result, "unknown-reference")
     assert where(root, d) == ("a.yaml", 13, 9)
-    assert d.help == "是否指 'M001'？" and d.subject == "M01"
+    assert d.help == "是否指 'M001'（党建）？" and d.subject == "M01"
 
 
 def test_unknown_reference_by_name_suggests_id(write_tree):
@@ -623,3 +623,118 @@ def test_no_such_path_is_a_usage_error(tmp_path):
 
     result = validate_tree(tmp_path / "nope")
     assert [d.code for d in result.diagnostics] == ["no-such-path"]
+
+
+# --------------------------------------------------------------------------- issue 17: every mistake in one pass
+@pytest.mark.parametrize("written, fix", [
+    ("2026/1/5", "改为 2026-01-05"), ("2026年1月5日", "改为 2026-01-05"), ("2026.1.05", "改为 2026-01-05"),
+    ("２０２６－０１－０５", "改为 2026-01-05"),
+])
+def test_date_hint_says_the_exact_fix(write_tree, written, fix):
+    root, result = load(write_tree, {"a.yaml": UNITS + NEW_TOWN.format(since=written)})
+    d = only(root, result, "bad-date")
+    assert where(root, d) == ("a.yaml", 7, 65)
+    assert d.help.startswith(fix), d.help
+
+
+@pytest.mark.parametrize("written, why", [
+    ("2026-02-30", "该日期不存在：2026年2月只有28天"), ("2024-02-30", "该日期不存在：2024年2月只有29天"),
+    ("2026/4/31", "该日期不存在：2026年4月只有30天"), ("2026-13-01", "该日期不存在：一年只有 1–12 月"),
+])
+def test_date_that_does_not_exist_says_so(write_tree, written, why):
+    root, result = load(write_tree, {"a.yaml": UNITS + NEW_TOWN.format(since=written)})
+    d = only(root, result, "bad-date")
+    assert d.help.startswith(why), d.help
+
+
+def test_path_names_the_record_by_its_id(write_tree):
+    root, result = load(write_tree, {"a.yaml": UNITS + NEW_TOWN.format(since="2026/1/5").replace("X1", "YA-FQ-002")})
+    d = only(root, result, "bad-date")
+    assert d.message.startswith("units[YA-FQ-002].since"), d.message
+    assert ".6." not in d.message and "units.5" not in d.message
+
+
+def test_path_of_an_item_without_id_is_its_place(write_tree):
+    root, result = load(write_tree, {"a.yaml": "matters:\n  - {id: M1, name: x, domain: y}\n  - {name: [x], domain: y}\n"})
+    d = next(d for d in result.diagnostics if d.code == "wrong-type")
+    assert d.message.startswith("matters[第2项].name"), d.message
+
+
+MATTERS = "matters:\n  - {id: M1, name: x, domain: y}\n  - {id: M2, name: z, domain: y}\n"  # lines 7-9 after UNITS
+
+
+@pytest.mark.parametrize("body, line, first", [
+    ("township_lists:\n  - township: \"370402101\"\n    basic:\n      - M1\n      - {matter: M2, scope: 巡查}\n"
+     "      - {matter: M2}\n      - matter: M1\n", 16, (13, 9)),
+    ("township_lists:\n  - township: \"370402101\"\n    cooperative:\n      - {matter: M1, lead: [D1]}\n"
+     "      - {matter: M1, lead: [D1]}\n", 14, (13, 9)),
+    ("township_templates:\n  - {id: T1, name: 模板, county: \"370402\", basic: [M1, M2]}\n"
+     "township_lists:\n  - {township: \"370402101\", template: T1, remove: [M2, M1, M2]}\n", 13, (13, 52)),
+    ("village_lists:\n  - village: \"370402101201\"\n    duties: [M1, M2, M1]\n", 12, (12, 14)),
+])
+def test_duplicate_entry_names_both_places(write_tree, body, line, first):
+    root, result = load(write_tree, {"a.yaml": UNITS + MATTERS + body})
+    d = only(root, result, "duplicate-entry")
+    assert where(root, d)[1] == line, d.format()
+    assert [(s.line, s.column) for s in d.related] == [first], d.format()
+    assert "重复" in d.message and d.subject
+
+
+def test_duplicate_entry_does_not_hide_other_errors(write_tree):
+    root, result = load(write_tree, {"a.yaml": UNITS + MATTERS + "village_lists:\n  - village: \"370402101201\"\n"
+                                                                  "    duties: [M1, M1, M9]\n"})
+    assert sorted(d.code for d in result.diagnostics) == ["duplicate-entry", "unknown-reference"]
+
+
+@pytest.mark.parametrize("written, fix", [("name：山东省", "name: 山东省"), ("name:山东省", "name: 山东省")])
+def test_fullwidth_colon_in_flow_mapping(write_tree, written, fix):
+    root, result = load(write_tree, {"a.yaml": f"units:\n  - {{id: \"37\", {written}, kind: government, level: province}}\n"})
+    d = only(root, result, "unknown-key")  # and no missing 'name': it is there, glued to its value
+    assert where(root, d) == ("a.yaml", 2, 16)
+    assert fix in d.help and "冒号" in d.message
+
+
+def test_syntax_error_message_is_chinese(write_tree):
+    root, result = load(write_tree, {"a.yaml": "matters:\n  - {id: M1, name: x]\n"})
+    d = only(root, result, "yaml-syntax")
+    assert "花括号" in d.message and "expected" in d.message_en
+
+
+def test_syntax_error_does_not_hide_the_rest_of_the_file(write_tree):
+    root, result = load(write_tree, {"a.yaml": UNITS + (
+        "  - id: X2\n    name：新镇\n    kind: township\n"          # 7-9: full-width colon
+        '  - {id: X3, name: 三镇, kind: township, parent: "370402", since: 2026/1/5}\n'  # 10
+        "matters:\n  - {id: M1, name: x]\n"                            # 11-12: bracket
+        "  - {id: M2, name: y, domain: z, foo: 1}\n"                   # 13
+        "bases：\n  - {id: B1}\n"                                      # 14-15: section key
+        "delegations:\n  - {id: G1, matter: M2, department: D1, townships: [\"370402101\"], mode: grant,"
+        " since: 2026-02-30}\n")})
+    assert [(d.code, d.span.line) for d in result.diagnostics] == [
+        ("yaml-syntax", 8), ("bad-date", 10), ("yaml-syntax", 12), ("unknown-key", 13), ("yaml-syntax", 14),
+        ("bad-date", 17)], [d.format() for d in result.diagnostics]
+
+
+def test_ids_of_a_blanked_item_are_not_reported_missing_elsewhere(write_tree):
+    root, result = load(write_tree, {
+        "a.yaml": UNITS + "matters:\n  - {id: M1, name: x]\n",
+        "b.yaml": "township_lists:\n  - township: \"370402101\"\n    basic: [M1]\n"})
+    assert [d.code for d in result.diagnostics] == ["yaml-syntax"], [d.format() for d in result.diagnostics]
+
+
+@pytest.mark.parametrize("written, fix", [
+    ("370402102", "是否指 '370402101'（永安镇）？"),          # the nearest existing id
+    ("永安镇", "写成 '370402101'（永安镇）"),                 # a name where the id belongs
+    ("永安真", "是否指 '370402101'（永安镇）？"),             # a misspelt name: the nearest name's id
+])
+def test_dangling_reference_gets_the_id(write_tree, written, fix):
+    root, result = load(write_tree, {"a.yaml": UNITS + "matters:\n  - {id: M1, name: 处罚, domain: x}\n"
+                                               f"assignments:\n  - {{id: X1, by: D1, to: {written}, matter: M1, date: 2024-08-15}}\n"})
+    d = only(root, result, "unknown-reference")
+    assert fix in d.help, d.help
+
+
+def test_matter_written_by_name_gets_its_id(write_tree):
+    root, result = load(write_tree, {"a.yaml": UNITS + "matters:\n  - {id: M1, name: 食品安全检查, domain: 市场监管}\n"
+                                               "township_lists:\n  - township: \"370402101\"\n    basic: [食品安全检查]\n"})
+    d = only(root, result, "unknown-reference")
+    assert "写成 'M1'" in d.help, d.help

@@ -210,3 +210,14 @@ def test_one_bad_file_does_not_stop_the_others(write_tree):
     got = [(Path(d.span.file).name, d.code) for d in m.result.diagnostics]
     assert got == [("a_bomb.yaml", "yaml-alias"), ("b_deep.yaml", "yaml-too-deep"), ("c_junk.yaml", "file-binary"),
                    ("d_gbk.yaml", "file-not-utf8"), ("f_bad.yaml", "missing-field"), ("f_bad.yaml", "unknown-key")]
+
+
+def test_syntax_error_recovery_is_bounded(write_tree):
+    """Recovery re-reads a file once per syntax error: a file of nothing but broken items stays
+    within the rounds and the re-read budget, and reports what it found."""
+    body = "matters:\n" + "".join(f"  - {{id: M{i}, name: x]\n" for i in range(5000))
+    m = measured_load(write_tree({"broken.yaml": body}))
+    assert m.seconds < MAX_SECONDS, f"took {m.seconds:.1f}s"
+    assert m.peak < MAX_BYTES, f"peak {m.peak / 1e6:.0f} MB"
+    codes = [d.code for d in m.result.diagnostics]
+    assert not m.result.ok and 2 <= len(codes) <= 21 and set(codes) == {"yaml-syntax"}, codes

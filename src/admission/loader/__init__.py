@@ -129,13 +129,64 @@ def parse_file_ex(display: str, raw: bytes, limits: Limits
     try:
         pf = PolicyFile.model_validate(data)
     except ValidationError as exc:
-        return None, diags + translate(exc, PolicyFile, locator), harvest_ids(data)
+        return None, diags + translate(exc, PolicyFile, locator), _harvest(data, read.blanked)
     except RecursionError:  # pragma: no cover - depth is bounded by the reader
         return None, diags + [Diagnostic("yaml-too-deep", "嵌套过深", file_span)], {}
     _fill_shorthand_spans(pf, data)
     if diags:
-        return None, diags, harvest_ids(data)
-    return pf, diags, {}
+        return None, diags, _harvest(data, read.blanked)
+    return pf, duplicate_entries(pf, data), {}
+
+
+def _harvest(data, blanked: dict[str, set[str]]) -> dict[str, set[str]]:
+    """`harvest_ids`, plus the ids of parts the reader blanked out after a syntax error."""
+    out = harvest_ids(data)
+    for section, ids in blanked.items():
+        if section in ID_SECTIONS:
+            out.setdefault(section, set()).update(ids)
+    return out
+
+
+#: the list records whose entries name each matter once (per scope), and their entry lists
+_ENTRY_LISTS = {
+    "township_templates": ("basic", "cooperative", "returned"),
+    "township_lists": ("basic", "cooperative", "returned", "remove"),
+    "village_templates": ("duties", "assisting", "negative", "may_certify", "must_not_certify"),
+    "village_lists": ("duties", "assisting", "negative", "may_certify", "must_not_certify", "remove"),
+}
+
+
+def duplicate_entries(pf: PolicyFile, data: dict) -> list[Diagnostic]:
+    """The same matter twice in one list of one record (a township list's `basic`, a `remove`,
+    a village list's `duties`…), naming both places; the same matter split by `scope` is fine.
+    The file still loads its records, so every other mistake of the run is reported too."""
+    out: list[Diagnostic] = []
+    for section, fields in _ENTRY_LISTS.items():
+        raw_records = data.get(section)
+        if not isinstance(raw_records, SpannedList):
+            continue
+        for rec, raw in zip(getattr(pf, section), raw_records):
+            rid = getattr(rec, ID_SECTIONS[section])
+            for fname in fields:
+                raw_list = raw.get(fname) if isinstance(raw, dict) else None
+                if not isinstance(raw_list, SpannedList):
+                    continue
+                seen: dict[tuple, Span] = {}
+                for item, span in zip(getattr(rec, fname), raw_list.spans):
+                    matter, scope = (item, None) if isinstance(item, str) else (item.matter, item.scope)
+                    first = seen.setdefault((matter, scope), span)
+                    if first is span:
+                        continue
+                    what = f"事项 '{matter}'" + (f"（范围：{scope}）" if scope else "")
+                    title = type(rec).model_fields[fname].title or fname
+                    out.append(Diagnostic(
+                        "duplicate-entry",
+                        f"{section}[{rid}].{fname}（{title}）中{what}重复出现（另一处在 {first}）",
+                        span, related=(first,), subject=f"{section}[{rid}].{fname}",
+                        help="删去重复的一项" if fname == "remove" else
+                        "删去重复的一项；同一事项按环节拆分时写明 scope（范围）",
+                        message_en=f"matter '{matter}' listed twice in {section}[{rid}].{fname}"))
+    return out
 
 
 def _fill_shorthand_spans(model, data) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
 import difflib
+import re
 import typing
 import unicodedata
 from enum import Enum
@@ -93,6 +95,59 @@ def suggest_key(model: type | None, key: str) -> str | None:
     return close[0] if close else None
 
 
+_DATE_PARTS = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
+
+
+def date_fix(text: str) -> str | None:
+    """The exact fix for a date written another way (`2026/1/5` → `改为 2026-01-05`), or why
+    it cannot be one (`2026-02-30` → the month has only 28 days); None when it is no date."""
+    norm = unicodedata.normalize("NFKC", text)
+    m = _DATE_PARTS.match(norm)
+    if not m:
+        return None
+    year, month, day = (int(g) for g in m.groups())
+    if not 1 <= month <= 12:
+        return f"该日期不存在：一年只有 1–12 月，没有 {month} 月"
+    last = calendar.monthrange(year, month)[1] if year >= 1 else 31
+    if not 1 <= day <= last:
+        return f"该日期不存在：{year}年{month}月只有{last}天"
+    fixed = f"{year:04d}-{month:02d}-{day:02d}"
+    if fixed == text.strip():
+        return None
+    why = "日期中有全角数字或符号，要用半角" if norm != text else "日期写成 YYYY-MM-DD"
+    return f"改为 {fixed}（{why}）"
+
+
+#: the keys that name a list item in a path, first present wins
+_NAME_KEYS = ("id", "township", "village", "matter")
+
+
+def record_path(data, loc: tuple) -> str:
+    """A pydantic `loc` as an author reads it: list items by their record's id
+    (`delegations[YA-FQ-002].since`), or by their 1-based place when they have none
+    (`tags[第2项]`); union member tags pydantic adds are left out."""
+    out = ""
+    node = data
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+            name = None
+            if isinstance(item, dict):
+                name = next((item[k] for k in _NAME_KEYS
+                             if isinstance(item.get(k), (str, int)) and not isinstance(item.get(k), bool)), None)
+            elif isinstance(item, str) and item.strip() and len(item) <= 60:
+                name = item.strip()  # an entry written as a bare id
+            out += f"[{str(name).strip()}]" if name is not None and str(name).strip() else f"[第{part + 1}项]"
+            node = item
+        elif isinstance(node, dict) and (part in node or i == len(loc) - 1):
+            out += ("." if out else "") + str(part)
+            node = node.get(part)
+        elif not isinstance(node, (dict, list)) and i == len(loc) - 1 and not out:
+            out = str(part)
+        # other parts (union member tags, validator names) are pydantic's, not the author's
+    return out or ".".join(str(p) for p in loc)
+
+
 class Locator:
     """Finds the span of a value, key or mapping in read data from a pydantic `loc`."""
 
@@ -125,9 +180,39 @@ class Locator:
         return span
 
 
+_GLUED = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:：|:(?! ))\s*(.*)$", re.S)
+
+
+def _glued(key) -> tuple[str, str] | None:
+    """`name：山东省` (or `name:山东省`) read as one key in a flow mapping {…}: (field, value)."""
+    m = _GLUED.match(unicodedata.normalize("NFKC", key)) if isinstance(key, str) else None
+    if m is None or ("：" not in key and ":" not in key):
+        return None
+    return m.group(1), m.group(2)
+
+
 def translate(exc: ValidationError, root_model: type, locator: Locator) -> list[Diagnostic]:
+    errors = exc.errors(include_url=False)
+    glued = set()  # (parent loc, field) of keys written `field：value`: their field is not missing
+    for err in errors:
+        if err["type"] == "extra_forbidden" and err["loc"] and (g := _glued(err["loc"][-1])):
+            model = _field_model(root_model, tuple(err["loc"]))
+            if model is not None and g[0] in {i.alias or n for n, i in model.model_fields.items()}:
+                glued.add((tuple(err["loc"][:-1]), g[0]))
     out = []
-    for err in exc.errors(include_url=False):
+    for err in errors:
+        loc = tuple(err["loc"])
+        if err["type"] == "missing" and loc and (loc[:-1], loc[-1]) in glued:
+            continue
+        if err["type"] == "extra_forbidden" and loc and (loc[:-1], (_glued(loc[-1]) or ("",))[0]) in glued:
+            field_, value = _glued(loc[-1])
+            colon = "全角冒号“：”" if "：" in loc[-1] else "冒号后没有空格"
+            out.append(Diagnostic(
+                "unknown-key", f"键和值之间{'用了' if '：' in loc[-1] else ''}{colon}：'{loc[-1]}' 被读成了一个键",
+                locator.find(loc, "key"), help=f"写成 '{field_}: {value}'（半角冒号加空格）",
+                message_en=f"unknown key '{loc[-1]}' (a key and value joined by a full-width colon)",
+                subject=record_path(locator.data, loc)))
+            continue
         out.append(_one(err, root_model, locator))
     return out
 
@@ -148,7 +233,7 @@ def _one(err: dict, root_model: type, locator: Locator) -> Diagnostic:
     if model is not None and isinstance(key, str) and key in model.model_fields:
         t = model.model_fields[key].title
         title = f"（{t}）" if t else ""
-    where = ".".join(str(p) for p in loc)
+    where = record_path(locator.data, loc)
 
     if etype == "extra_forbidden":
         span = locator.find(loc, "key")
@@ -167,7 +252,10 @@ def _one(err: dict, root_model: type, locator: Locator) -> Diagnostic:
     span = locator.find(loc)
     if etype.startswith("date") or etype.startswith("datetime"):
         hint = "日期写成 YYYY-MM-DD，如 2024-07-01"
-        if isinstance(value, str) and looks_like_date(value):
+        fix = date_fix(value) if isinstance(value, str) else None
+        if fix is not None:
+            hint = fix
+        elif isinstance(value, str) and looks_like_date(value):
             hint = f"把 '{value}' 改写成 YYYY-MM-DD 格式，如 2024-07-01"
         elif isinstance(value, str) and value != unicodedata.normalize("NFKC", value):
             hint = "日期中有全角数字或符号，请改成半角"

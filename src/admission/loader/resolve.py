@@ -3,7 +3,6 @@ exist or name the wrong kind of thing.  Domain mistakes are left to the checks."
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator
 
 from pydantic import BaseModel
@@ -11,6 +10,7 @@ from pydantic import BaseModel
 from ..diagnostics import Diagnostic
 from ..language import entities as e
 from ..language.enums import UnitKind as K
+from ..language.names import name_table, resolve_name
 from ..language.policy import ID_SECTIONS, PolicyFile
 
 DEPT = frozenset({K.department, K.dispatched})
@@ -115,12 +115,15 @@ def check_references(needs: Iterable[tuple], index: dict[str, dict],
     partial = partial or {}
     diags: list[tuple[Diagnostic, str]] = []
     units = index["units"]
+    tables: dict[str, dict[str, list[str]]] = {}  # section -> names, built on the first miss
     for span, fname, section, kinds, ref in needs:
         target = index[section].get(ref)
         if target is None and ref in partial.get(section, ()):
             continue
         if target is None:
-            diags.append((_missing(span, fname, section, ref, index), fname))
+            if section not in tables:
+                tables[section] = name_table(index[section])
+            diags.append((_missing(span, fname, section, ref, index, tables[section]), fname))
         elif kinds is not None and section == "units" and units[ref].kind not in kinds:
             allowed = "、".join(k.label for k in kinds)
             diags.append((Diagnostic(
@@ -136,17 +139,24 @@ def references(files: Iterable[PolicyFile], index: dict[str, dict],
     return check_references(reference_needs(files), index, partial)
 
 
-def _missing(span, fname: str, section: str, ref: str, index: dict[str, dict]) -> Diagnostic:
+def _missing(span, fname: str, section: str, ref: str, index: dict[str, dict],
+             names: dict[str, list[str]] | None = None) -> Diagnostic:
     table = index[section]
-    guess = difflib.get_close_matches(ref, list(table) if len(table) < 50_000 else [], n=1, cutoff=0.75)
-    if not guess:  # an author may have written the name instead of the id
-        for key, target in table.items():
-            if getattr(target, "name", None) == ref:
-                guess = [key]
-                break
-    help_ = f"是否指 '{guess[0]}'？" if guess else f"先在 {section} 中定义它"
+    named, nearest = resolve_name(ref, table, names)  # an author may have written the name instead of the id
+    if len(named) == 1:
+        help_ = f"这是名称，不是标识：写成 '{named[0]}'（{_name(table[named[0]])}）"
+    elif named:
+        help_ = "这是名称，不是标识；同名的有：" + "、".join(f"'{i}'" for i in named)
+    elif nearest:
+        help_ = f"是否指 '{nearest[0]}'" + (f"（{_name(table[nearest[0]])}）" if _name(table[nearest[0]]) else "") + "？"
+    else:
+        help_ = f"先在 {section} 中定义它"
     if any(c in ref for c in "，、；"):
         help_ = "多个标识要写成列表，不要用中文逗号或顿号连接"
     return Diagnostic(
         "unknown-reference", f"{fname} 引用的{_SECTION_WORD.get(section, section)} '{ref}' 不存在",
         span, subject=ref, help=help_, message_en=f"'{fname}' references unknown {section} id '{ref}'")
+
+
+def _name(record) -> str:
+    return getattr(record, "name", None) or getattr(record, "title", None) or ""

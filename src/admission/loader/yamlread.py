@@ -51,6 +51,9 @@ class ReadResult:
     data: object
     maps: dict[int, MapMeta]
     diagnostics: list[Diagnostic]
+    #: ids declared in parts blanked out after a syntax error (section -> ids), so that other
+    #: files' references to them are not reported as missing
+    blanked: dict[str, set[str]] = field(default_factory=dict)
 
 
 _INT = re.compile(r"^[-+]?[0-9]+$|^0o[0-7]+$|^0x[0-9a-fA-F]+$")
@@ -131,6 +134,39 @@ def _syntax_hint(text: str, line: int) -> str | None:
     return None
 
 
+def _fullwidth_colon(text: str, line: int) -> tuple[int, int] | None:
+    """Line and column of the full-width colon libyaml stumbled over: on its line or the one before."""
+    lines = text.splitlines()
+    for no in (line, line - 1):
+        if 1 <= no <= len(lines) and "：" in lines[no - 1]:
+            return no, lines[no - 1].index("：") + 1
+    return None
+
+
+_PROBLEMS_ZH = {
+    "could not find expected ':'": "找不到键后面的冒号“:”",
+    "did not find expected ',' or '}'": "花括号 {…} 中缺少半角逗号“,”或右花括号“}”",
+    "did not find expected ',' or ']'": "方括号 […] 中缺少半角逗号“,”或右方括号“]”",
+    "mapping values are not allowed here": "这里不能写“键: 值”（检查缩进，或值中的冒号要加引号）",
+    "mapping values are not allowed in this context": "这里不能写“键: 值”（检查缩进，或值中的冒号要加引号）",
+    "did not find expected key": "缩进不对齐，找不到下一个键",
+    "did not find expected '-' indicator": "列表项缩进不对齐，找不到“- ”",
+    "found unexpected end of stream": "文件意外结束（引号或括号没有闭合）",
+    "found character that cannot start any token": "这里有不能开始一个值的字符（如 @ ` 或 Tab）",
+    "found undefined tag handle": "未定义的标签前缀",
+    "expected <block end>, but found '<block mapping start>'": "缩进不对齐",
+    "found unknown escape character": "双引号文本中有未知的转义字符 \\",
+}
+
+
+def _problem_zh(problem: str) -> str:
+    """libyaml's problem in Chinese where it is a common one (the English stays in message_en)."""
+    for en, zh in _PROBLEMS_ZH.items():
+        if problem.startswith(en):
+            return f"{zh}（{problem}）"
+    return problem
+
+
 def read_yaml(path: str, raw: bytes, limits: Limits = Limits()) -> ReadResult:
     """Parse `raw` (the bytes of `path`) into data plus spans, or return located diagnostics."""
     whole = Span(path, 1, 1, 1, 1)
@@ -155,6 +191,90 @@ def read_yaml(path: str, raw: bytes, limits: Limits = Limits()) -> ReadResult:
     pre = _prescan(path, text)
     if pre:
         return ReadResult(None, {}, pre)
+    first = _read_text(path, text, limits)
+    if first.data is not None or len(first.diagnostics) != 1 or first.diagnostics[0].code != "yaml-syntax" \
+            or len(raw) > _RECOVER_MAX_BYTES or first.diagnostics[0].span.line == 1 and "\n" not in text.strip():
+        return first
+    return _recover(path, text, limits, first)
+
+
+#: recovery re-parses the file once per syntax error: bounded in rounds and in file size
+_RECOVER_MAX_ROUNDS = 20
+_RECOVER_MAX_BYTES = 1024 * 1024
+_RECOVER_BUDGET_CHARS = 4 * 1024 * 1024  # text re-read in all, whatever the rounds
+_TOP = re.compile(r"^[^\s#-]")
+_DECLARED = re.compile(r"(?:^|[{,\s])(id|township|village)\s*[:：]\s*[\"']?([^\s,\"'{}\[\]]+)")
+
+
+def _recover(path: str, text: str, limits: Limits, first: ReadResult) -> ReadResult:
+    """After a syntax error, blank out the broken list item (or, failing that, the broken
+    top-level section) and read again, so one run shows all of the file's problems.  Blanked
+    lines stay as empty lines: every later span is unchanged."""
+    lines = text.split("\n")
+    diags = list(first.diagnostics)
+    blanked: dict[str, set[str]] = {}
+    tried: set[tuple[int, int]] = set()
+    budget = _RECOVER_BUDGET_CHARS
+    for _ in range(_RECOVER_MAX_ROUNDS):
+        budget -= len(text)
+        if budget < 0:
+            return _partial(first, diags)
+        bad = diags[-1].span.line - 1
+        region = _broken_region(lines, bad, tried)
+        if region is None:
+            return _partial(first, diags)
+        start, end, section = region
+        tried.add((start, end))
+        for i in range(start, end):
+            for m in _DECLARED.finditer(lines[i]):
+                if section is not None and (m.group(1) == "id" or section.endswith(m.group(1) + "_lists")):
+                    blanked.setdefault(section, set()).add(m.group(2))
+            lines[i] = ""
+        again = _read_text(path, "\n".join(lines), limits)
+        if again.data is not None:
+            again.diagnostics[:0] = diags
+            again.blanked = blanked
+            return again
+        if len(again.diagnostics) != 1 or again.diagnostics[0].code != "yaml-syntax":
+            return first  # a hostile-input limit: the first error alone
+        d = again.diagnostics[0]
+        if (d.span.line, d.span.column) != (diags[-1].span.line, diags[-1].span.column):
+            diags.append(d)
+    return _partial(first, diags)
+
+
+def _partial(first: ReadResult, diags: list[Diagnostic]) -> ReadResult:
+    """Recovery gave up: every syntax error found so far, and no data."""
+    return ReadResult(None, {}, diags) if len(diags) > 1 else first
+
+
+def _broken_region(lines: list[str], bad: int, tried: set) -> tuple[int, int, str | None] | None:
+    """Lines [start, end) of the top-level list item holding line `bad` (0-based), or of its
+    whole top-level section when that item was tried already; None when nothing is left."""
+    bad = min(max(bad, 0), len(lines) - 1)
+    top = next((i for i in range(bad, -1, -1) if _TOP.match(lines[i])), None)
+    if top is None:
+        return None
+    end = next((i for i in range(bad + 1, len(lines)) if _TOP.match(lines[i])), len(lines))
+    key = lines[top].split(":", 1)[0].split("：", 1)[0].strip()
+    section = key if key.isidentifier() else None
+    items = [i for i in range(top + 1, end) if lines[i].lstrip().startswith("-")]
+    if items and bad > top:
+        indent = len(lines[items[0]]) - len(lines[items[0]].lstrip())
+        heads = [i for i in items if len(lines[i]) - len(lines[i].lstrip()) == indent]
+        mine = [i for i in heads if i <= bad]
+        if mine:
+            start = mine[-1]
+            stop = next((i for i in heads if i > start), end)
+            if (start, stop) not in tried and any(h not in range(start, stop) for h in heads):
+                return start, stop, section
+    if (top, end) in tried:
+        return None
+    return top, end, section
+
+
+def _read_text(path: str, text: str, limits: Limits) -> ReadResult:
+    whole = Span(path, 1, 1, 1, 1)
     try:
         return _build(path, text, limits)
     except _Abort as stop:
@@ -165,9 +285,16 @@ def read_yaml(path: str, raw: bytes, limits: Limits = Limits()) -> ReadResult:
             return ReadResult(None, {}, [_too_deep_for_libyaml(path, text, mark, limits)])
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "语法错误"
+        hint = _syntax_hint(text, line)
+        colon = _fullwidth_colon(text, line) if hint and "全角冒号" in hint else None
+        if colon is not None:  # libyaml notices on the next line: point at the colon itself
+            line, col = colon
+            said = "键和值之间用了全角冒号“：”"
+        else:
+            said = _problem_zh(problem)
         return ReadResult(None, {}, [Diagnostic(
-            "yaml-syntax", f"YAML 语法错误：{problem}", Span(path, line, col, line, col),
-            help=_syntax_hint(text, line), message_en=f"YAML syntax error: {problem}")])
+            "yaml-syntax", f"YAML 语法错误：{said}", Span(path, line, col, line, col),
+            help=hint, message_en=f"YAML syntax error: {problem}")])
     except yaml.YAMLError as exc:  # reader errors (control characters) carry a position, not a mark
         where = whole
         pos = getattr(exc, "position", None)

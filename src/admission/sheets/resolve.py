@@ -7,12 +7,12 @@ not resolve is reported with the nearest candidates (difflib), never guessed."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 
 from ..language import Policy
 from ..language.enums import UnitKind
+from ..language.names import name_table, near_keys
 from .text import key
 
 DEPT_KINDS = frozenset({UnitKind.department, UnitKind.dispatched})
@@ -43,7 +43,7 @@ def county_of(policy: Policy, unit_id: str) -> str | None:
 def near(text: str, table: dict[str, list[str]], names: dict[str, str], n: int = 3) -> list[tuple[str, str]]:
     """Nearest keys of `table` to `text`, as (display name, id)."""
     out = []
-    for k in difflib.get_close_matches(key(text), list(table), n=n, cutoff=0.45):
+    for k in near_keys(text, table, n=n):
         for i in table[k][:1]:
             out.append((names.get(i, k), i))
     return out
@@ -144,10 +144,7 @@ class Resolver:
 
     # ------------------------------------------------------------------ matters
     def _matters(self) -> None:
-        table: dict[str, list[str]] = {}
-        for mid, m in self.policy.matters.items():
-            table.setdefault(key(m.name), []).append(mid)
-        self.matter_table = table
+        self.matter_table = name_table(self.policy.matters)
         self.matter_names = {mid: m.name for mid, m in self.policy.matters.items()}
 
     def matter(self, text: str, domain: str | None = None, prefer: frozenset[str] = frozenset(),
@@ -180,11 +177,9 @@ class Resolver:
 
     # ------------------------------------------------------------------ bases
     def _bases(self) -> None:
-        table: dict[str, list[str]] = {}
-        for bid, b in self.policy.bases.items():
-            for form in {bid, b.number, b.title, f"《{b.title}》", f"{b.title}({b.number})",
-                         f"《{b.title}》({b.number})", f"{b.number}{b.title}", f"{b.number}《{b.title}》"}:
-                table.setdefault(key(form), []).append(bid)
+        table = name_table(self.policy.bases)
+        for bid in self.policy.bases:
+            table.setdefault(key(bid), []).append(bid)
         self.basis_table = {k: sorted(set(v)) for k, v in table.items()}
         self.basis_names = {bid: f"{b.number} {b.title}" for bid, b in self.policy.bases.items()}
 

@@ -7,14 +7,7 @@ import datetime as dt
 import re
 import unicodedata
 
-_WS = re.compile(r"\s+")
-
-
-def key(text: str) -> str:
-    """The matching form of a name: NFKC (full-width letters, digits, brackets and spaces become
-    half-width), every whitespace removed."""
-    return _WS.sub("", unicodedata.normalize("NFKC", text))
-
+from ..language.names import key  # noqa: F401  the one matching form, shared with the loader
 
 _PARENS = re.compile(r"\([^)]*\)")
 
