@@ -674,7 +674,9 @@ MATTERS = "matters:\n  - {id: M1, name: x, domain: y}\n  - {id: M2, name: z, dom
 ])
 def test_duplicate_entry_names_both_places(write_tree, body, line, first):
     root, result = load(write_tree, {"a.yaml": UNITS + MATTERS + body})
-    d = only(root, result, "duplicate-entry")
+    assert result.ok and [x.code for x in result.diagnostics] == ["duplicate-entry"], result.diagnostics
+    d = result.diagnostics[0]
+    assert d.severity.value == "warning"
     assert where(root, d)[1] == line, d.format()
     assert [(s.line, s.column) for s in d.related] == [first], d.format()
     assert "重复" in d.message and d.subject
@@ -738,3 +740,22 @@ def test_matter_written_by_name_gets_its_id(write_tree):
                                                "township_lists:\n  - township: \"370402101\"\n    basic: [食品安全检查]\n"})
     d = only(root, result, "unknown-reference")
     assert "写成 'M1'" in d.help, d.help
+
+
+@pytest.mark.parametrize("args", [["check", "--help"], ["--help"], ["flow", "--help"], ["render", "--help"]])
+def test_cli_help_is_never_cut(args):
+    res = runner.invoke(app, args, env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    assert "…" not in res.output, res.output
+    if args[0] == "check":
+        flat = "".join(res.output.split())  # wrapped, never cut
+        assert "北京时间" in flat and "re-checkonlyshardschangedsincethisbundlerevision" in flat
+
+
+def test_cli_colours_errors_on_a_terminal_only(write_tree):
+    root = write_tree({"a.yaml": "matters:\n  - {id: M1, name: 党建, domain: 党的建设, x: 1}\n"})
+    coloured = runner.invoke(app, ["validate", str(root), "--no-cache"], color=True)
+    plain = runner.invoke(app, ["validate", str(root), "--no-cache"])
+    assert coloured.exit_code == plain.exit_code == 1
+    assert "\x1b[31m" in coloured.output and "error[unknown-key]" in coloured.output
+    assert "\x1b[" not in plain.output and "error[unknown-key]" in plain.output

@@ -19,6 +19,30 @@ def fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _help_width() -> int:
+    import shutil
+
+    return max(shutil.get_terminal_size((80, 24)).columns, 40)
+
+
+#: every command group's help: click's formatter at the terminal's full width, which wraps
+#: (also long runs of Chinese) and never cuts a line with "…" as rich's help tables do
+HELP_SETTINGS = {"rich_markup_mode": None, "context_settings": {"max_content_width": _help_width()}}
+
+_COLOURS = {"error": "red", "warning": "yellow"}
+
+
+def say_diagnostic(d, base: str | None = None, err: bool = False) -> None:
+    """One diagnostic, its first line red (error) or yellow (warning) on a terminal; plain text
+    when the output is a file or a pipe (click drops the colour there)."""
+    text = d.format(base or "")
+    head, sep, rest = text.partition("\n")
+    colour = _COLOURS.get(getattr(d.severity, "value", ""))
+    if colour:
+        head = typer.style(head, fg=colour, bold=colour == "red")
+    typer.echo(head + sep + rest, err=err)
+
+
 def load_options(no_cache: bool, max_file_bytes: int | None) -> LoadOptions:
     limits = Limits(max_bytes=max_file_bytes) if max_file_bytes else Limits()
     return LoadOptions(limits=limits, cache_dir=None if no_cache else default_cache_dir())
@@ -49,7 +73,7 @@ def load_or_exit(directory: Path, no_cache: bool = False):
     result = validate_tree(directory, load_options(no_cache, None))
     if not result.ok:
         for d in result.diagnostics:
-            typer.echo(d.format(root_base(directory)), err=True)
+            say_diagnostic(d, root_base(directory), err=True)
         typer.echo("策略无法加载 policy does not load", err=True)
         raise typer.Exit(max(exit_code(result.ok, result.diagnostics), 1))
     return result.policy

@@ -10,9 +10,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import fail
+from .common import HELP_SETTINGS, fail
 
-flow_app = typer.Typer(help="事项准入与动态调整流程 — the admission and dynamic-adjustment workflow.",
+flow_app = typer.Typer(**HELP_SETTINGS, help="事项准入与动态调整流程 — the admission and dynamic-adjustment workflow.",
                        no_args_is_help=True)
 
 Policies = Annotated[Path, typer.Option("--policies", "-p", help="策略目录 policy directory")]

@@ -12,9 +12,10 @@ from typing import Annotated, Optional
 import typer
 
 from ..loader import root_base, validate_tree
-from .common import exit_code, load_options, load_or_exit, parse_date, today_in_china
+from .common import HELP_SETTINGS, exit_code, load_options, load_or_exit, parse_date, say_diagnostic, today_in_china
 
 app = typer.Typer(
+    **HELP_SETTINGS,
     name="admission",
     help="乡镇履职事项清单、事项准入与赋权的策略引擎 — policy as code for duty lists, admission and delegated powers.",
     no_args_is_help=True,
@@ -61,7 +62,7 @@ def validate(
                               ensure_ascii=False, indent=2))
     else:
         for d in diagnostics:
-            typer.echo(d.format(root_base(directory)))
+            say_diagnostic(d, root_base(directory))
         if ok:
             typer.echo(f"校验通过 valid: {stats['files']} 个文件，{counts['units']} 个单位，{counts['matters']} 个事项，"
                        f"{counts['township_lists']} 个乡镇清单，{counts['village_lists']} 个村(社区)清单，"
@@ -89,7 +90,7 @@ def run(
     day = parse_date(on)
     result = validate_tree(directory, load_options(no_cache, None))
     for d in result.diagnostics:
-        typer.echo(d.format(root_base(directory)))
+        say_diagnostic(d, root_base(directory))
     if not result.ok:
         typer.echo("校验失败 invalid", err=True)
         raise typer.Exit(exit_code(result.ok, result.diagnostics))
@@ -362,7 +363,7 @@ def test_cmd(
             "coverage": cov}, ensure_ascii=False, indent=2))
     else:
         for d in report.diagnostics:
-            typer.echo(d.format(root_base(directory)))
+            say_diagnostic(d, root_base(directory))
         for r in report.results:
             if not r.passed or verbose:
                 typer.echo(f"{'PASS' if r.passed else 'FAIL'} {r.span.shown(root_base(directory)) if r.span else ''} {r.name}")

@@ -20,9 +20,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import fail
+from .common import HELP_SETTINGS, fail
 
 render_app = typer.Typer(
+    **HELP_SETTINGS,
     help="用 Graphviz 绘制责任关系图（SVG/PNG/PDF/DOT）— draw the responsibility graphs.",
     no_args_is_help=True)
 

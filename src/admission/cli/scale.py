@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import fail
+from .common import fail, say_diagnostic
 
 
 def _say(msg: str) -> None:
@@ -41,7 +41,7 @@ def build_cmd(
     if sys.stderr.isatty():
         sys.stderr.write("\r\033[K")
     for d in result.diagnostics:
-        typer.echo(d.format(), err=not result.ok)
+        say_diagnostic(d, err=not result.ok)
     if not result.ok:
         n = sum(1 for d in result.diagnostics if d.severity.value == "error")
         typer.echo(f"校验失败 invalid: {n} 个错误 error(s)，未写入编译包 no bundle written", err=True)

@@ -11,12 +11,12 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import fail
+from .common import HELP_SETTINGS, fail
 
 Db = Annotated[Optional[str], typer.Option("--db", help="数据库 URL（默认 ADMISSION_DATABASE_URL 或 sqlite:///admission.db）")]
 
-token_app = typer.Typer(help="接口令牌 — API tokens (stored as SHA-256 hashes; shown once).", no_args_is_help=True)
-decisions_app = typer.Typer(help="决策日志 — the decision log.", no_args_is_help=True)
+token_app = typer.Typer(**HELP_SETTINGS, help="接口令牌 — API tokens (stored as SHA-256 hashes; shown once).", no_args_is_help=True)
+decisions_app = typer.Typer(**HELP_SETTINGS, help="决策日志 — the decision log.", no_args_is_help=True)
 
 
 def _engine(db: str | None):

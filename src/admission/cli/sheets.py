@@ -11,11 +11,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import fail
+from .common import HELP_SETTINGS, fail, say_diagnostic
 
-import_app = typer.Typer(help="从电子表格导入清单 — import published lists from spreadsheets.",
+import_app = typer.Typer(**HELP_SETTINGS, help="从电子表格导入清单 — import published lists from spreadsheets.",
                          no_args_is_help=True)
-export_app = typer.Typer(help="按公示格式导出清单 — export lists in the layout counties publish.",
+export_app = typer.Typer(**HELP_SETTINGS, help="按公示格式导出清单 — export lists in the layout counties publish.",
                          no_args_is_help=True)
 
 
@@ -71,7 +71,7 @@ def _load(directory: Path):
     result = validate_tree(directory, LoadOptions(cache_dir=default_cache_dir()))
     if not result.ok:
         for d in result.diagnostics:
-            typer.echo(d.format(root_base(directory)), err=True)
+            say_diagnostic(d, root_base(directory), err=True)
         typer.echo("策略无法加载 policy does not load", err=True)
         raise typer.Exit(2 if any(d.code == "no-such-path" for d in result.diagnostics) else 1)
     return result.policy

@@ -20,7 +20,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .. import __version__, code_digest
-from ..diagnostics import Diagnostic, PolicyError, Span
+from ..diagnostics import Diagnostic, PolicyError, Severity, Span
 from ..language import codec
 from ..language.policy import ID_SECTIONS, LANGUAGE_VERSION, Policy, PolicyFile
 from .messages import Locator, translate
@@ -159,7 +159,8 @@ _ENTRY_LISTS = {
 def duplicate_entries(pf: PolicyFile, data: dict) -> list[Diagnostic]:
     """The same matter twice in one list of one record (a township list's `basic`, a `remove`,
     a village list's `duties`…), naming both places; the same matter split by `scope` is fine.
-    The file still loads its records, so every other mistake of the run is reported too."""
+    A warning (a policy may list a matter twice on purpose, e.g. under two supervisors): the
+    file still loads, so every other mistake of the run is reported too."""
     out: list[Diagnostic] = []
     for section, fields in _ENTRY_LISTS.items():
         raw_records = data.get(section)
@@ -185,7 +186,8 @@ def duplicate_entries(pf: PolicyFile, data: dict) -> list[Diagnostic]:
                         span, related=(first,), subject=f"{section}[{rid}].{fname}",
                         help="删去重复的一项" if fname == "remove" else
                         "删去重复的一项；同一事项按环节拆分时写明 scope（范围）",
-                        message_en=f"matter '{matter}' listed twice in {section}[{rid}].{fname}"))
+                        message_en=f"matter '{matter}' listed twice in {section}[{rid}].{fname}",
+                        severity=Severity.warning))
     return out
 
 
