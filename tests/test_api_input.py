@@ -46,3 +46,10 @@ def test_invalid_unicode_and_duplicate_keys_are_422(tmp_path, raw, code):
         # a surrogate pair written as escapes is fine
         ok = dict(admission_request(), reason="\U0001f600")
         assert api.post("/v1/applications", {"request": ok}, who="tj", person="统计局-张三").status_code == 201
+
+
+def test_a_raw_utf8_acting_person_header_is_refused_not_stored_garbled(tmp_path):
+    with running_api(tmp_path, "sqlite") as api:
+        headers = {"Authorization": f"Bearer {api.tokens['tj']}", "X-Acting-Person": "张三".encode()}
+        r = api.client.post("/v1/applications", json={"request": admission_request()}, headers=headers)
+        assert "百分号" in is_problem(r, 422, "bad-person")["detail"]
