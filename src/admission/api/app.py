@@ -151,6 +151,25 @@ class BodyLimit:
             return
         received = 0
         started = False
+        if size or chunked:  # read the whole body (within the limit), check its JSON, then replay it
+            chunks: list[bytes] = []
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    break
+                chunks.append(message.get("body", b""))
+                received += len(chunks[-1])
+                if received > limit:
+                    await _send_problem(send, scope, 413, "too-large", f"请求体超过 {limit} 字节的上限")
+                    return
+                if not message.get("more_body", False):
+                    break
+            raw = b"".join(chunks)
+            bad = check_json(raw)
+            if bad is not None:
+                await _send_problem(send, scope, 422, *bad)
+                return
+            receive = _replay(raw, message, receive)
 
         async def limited_receive():
             nonlocal received
@@ -172,6 +191,57 @@ class BodyLimit:
         except _TooLarge:
             if not started:
                 await _send_problem(send, scope, 413, "too-large", f"请求体超过 {limit} 字节的上限")
+
+
+def _replay(raw: bytes, last: dict, receive):
+    """A `receive` that gives the body read already, then a disconnect seen while reading it, then
+    whatever the connection says."""
+    queue = [{"type": "http.request", "body": raw, "more_body": False}]
+    if last["type"] == "http.disconnect":
+        queue.append(last)
+
+    async def replay():
+        return queue.pop(0) if queue else await receive()
+
+    return replay
+
+
+class _Duplicate(ValueError):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Duplicate(key)
+        out[key] = value
+    return out
+
+
+def check_json(raw: bytes) -> tuple[str, str] | None:
+    """(code, detail) of a 422 for a JSON body that is not valid Unicode or repeats a key within an
+    object (as the YAML loader refuses); None if it is fine or not JSON at all (the route says so)."""
+    import json
+
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return "invalid-unicode", f"请求体不是合法的 UTF-8（第 {exc.start} 字节）"
+    try:
+        value = json.loads(text, object_pairs_hook=_no_duplicates)
+    except _Duplicate as exc:
+        return "duplicate-key", f"请求体中的键 {exc.key.encode('utf-8', 'backslashreplace').decode()!r} 重复出现"
+    except (ValueError, RecursionError):
+        return None
+    if "\\u" in text:  # an escaped lone surrogate (\ud800) decodes to text that is not Unicode
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            return "invalid-unicode", "请求体含有不成对的代理项（如 \\ud800），不是合法的 Unicode 文本"
+    return None
 
 
 def _is_json(content_type: bytes | None) -> bool:

@@ -90,6 +90,8 @@ async def acting_person_header(value: Annotated[str | None, Header(
         description="经办人（UTF-8 百分号编码，如 %E5%BC%A0%E4%B8%89）；也可写在请求体 person")] = None) -> str | None:
     if value is None:
         return None
+    if not value.isascii():  # raw bytes (read as latin-1 by the server): refuse rather than store garbled
+        raise ApiProblem(422, "bad-person", "X-Acting-Person 须为 ASCII：请将姓名按 UTF-8 百分号编码（如 %E5%BC%A0%E4%B8%89）")
     try:
         person = unquote(value, errors="strict").strip()
     except UnicodeDecodeError:

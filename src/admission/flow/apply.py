@@ -88,8 +88,9 @@ class ApplyMixin:
         if (flow.id, revision) in self._remembered:
             return
         if conn.execute(_SEL_FLOWDEF, {"flow_id": flow.id, "revision": revision}).first() is None:
-            conn.execute(_INS_FLOWDEF, {"flow_id": flow.id, "revision": revision, "first_seen": utcnow(),
-                                        "definition": flow.model_dump(mode="json", by_alias=True)})
+            row = {"flow_id": flow.id, "revision": revision, "first_seen": utcnow(),
+                   "definition": flow.model_dump(mode="json", by_alias=True)}
+            conn.execute(_INS_FLOWDEF["sqlite" if self._sqlite else "postgresql"], row)
 
 
 def _referenced_ids(payload) -> list[str]:

@@ -52,7 +52,9 @@ _UPDATES: dict[tuple[str, ...], object] = {}  # the columns a step changed -> it
 _INS_APP = insert(_APP)
 _INS_LOG = insert(_LOG)
 _INS_CHANGE = insert(_CHANGE)
-_INS_FLOWDEF = insert(_FLOWDEF)
+# idempotent: concurrent first applications on one flow revision may both try to remember it
+_INS_FLOWDEF = {"sqlite": sqlite_dialect.insert(_FLOWDEF).on_conflict_do_nothing(),
+                "postgresql": pg_dialect.insert(_FLOWDEF).on_conflict_do_nothing()}
 _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 # SQLite has RETURNING from 3.35; older libraries take the two-statement paths below
 _SQLITE_RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)
