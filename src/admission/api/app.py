@@ -5,9 +5,13 @@ every worker has its own runtime and its own rules engine (durable-rules is per 
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -45,9 +49,10 @@ def create_app(settings: ApiSettings | None = None) -> AdmissionApp:
             await state.close()
 
     app = FastAPI(title="admission compliance API 准入合规接口", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan, openapi_url="/v1/openapi.json", docs_url="/v1/docs", redoc_url=None,
+                  lifespan=lifespan, openapi_url="/v1/openapi.json", docs_url=None, redoc_url=None,
                   separate_input_output_schemas=False)
     problems.install(app)
+    _install_docs(app)
     from .routes import decide
     from .routes import graphs
     from .routes import logs
@@ -63,6 +68,29 @@ def create_app(settings: ApiSettings | None = None) -> AdmissionApp:
             app.include_router(module.router)
     app.openapi = lambda: _openapi(app)
     return AdmissionApp(app, settings.max_body_bytes)
+
+
+DOCS_URL = "/v1/docs"
+STATIC_URL = "/v1/static"
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def _install_docs(app: FastAPI) -> None:
+    """Swagger UI from the vendored files in `static/swagger/` (README there), so the docs page
+    works offline; `/` and `/docs` redirect to it."""
+    app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get(DOCS_URL, include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title=app.title + " - docs",
+                                   swagger_js_url=f"{STATIC_URL}/swagger/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{STATIC_URL}/swagger/swagger-ui.css",
+                                   swagger_favicon_url="data:,")
+
+    @app.get("/", include_in_schema=False)
+    @app.get("/docs", include_in_schema=False)
+    async def to_docs() -> RedirectResponse:
+        return RedirectResponse(DOCS_URL, status_code=307)
 
 
 class AdmissionApp:
