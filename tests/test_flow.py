@@ -350,3 +350,29 @@ def test_a_sqlite_without_returning_takes_the_two_statement_paths(tmp_path, monk
     app = to_entered(rt, second)
     assert app.state == "entered" and [o.unit for o in rt.workflow.opinions(first.id)] == [TOWN]
     assert rt.workflow.verify_chain() == []
+
+
+@pytest.mark.parametrize("effective,guard", [(dt.date(2026, 1, 1), "effective-after-end"),
+                                             (dt.date(9999, 12, 31), "effective-after-end")])
+def test_enter_cannot_follow_the_approved_term(rt, effective, guard):
+    """A short-term admission ends on 2025-12-31: entering after it would leave an `entered`
+    application that authorizes nothing.  The refusal changes nothing."""
+    app = submit(rt)
+    with pytest.raises(Refused) as err:
+        to_entered(rt, app, effective=effective)
+    assert guard in [d["guard"] for d in err.value.details]
+    assert "结束日期" in str(err.value)
+    after = rt.workflow.get(app.id)
+    assert after.state == "approved" and after.effective_from is None
+    assert list(rt.workflow.changes()) == []
+    app = rt.workflow.step(app_id=app.id, action="enter", unit=COUNTY, person="区政府-赵六", on=D0,
+                           effective=dt.date(2025, 12, 31))  # the last day of the term is still inside it
+    assert app.state == "entered"
+
+
+def test_enter_cannot_be_absurdly_far_ahead(rt):
+    app = submit(rt, term="long", end=None)
+    with pytest.raises(Refused) as err:
+        to_entered(rt, app, effective=dt.date(9999, 12, 31))
+    assert [d["guard"] for d in err.value.details] == ["effective-too-far"]
+    assert rt.workflow.get(app.id).state == "approved"

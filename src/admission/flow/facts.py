@@ -76,6 +76,7 @@ def compute(*, index: Index, calendar: WorkCalendar, flow_params: dict[str, int]
     if step.effective:
         f["effective"] = step.effective
         f["effective_before_approval"] = bool(approved_on and step.effective < approved_on)
+        f["effective_days_ahead"] = max((step.effective - step.on).days, 0)
     township_targets = {units[t].township if units[t].kind == UnitKind.village else t for t in targets if t in units}
     given = {o.unit: o for o in opinions}
     f["opinions_missing"] = sum(1 for t in township_targets if t not in given)
@@ -101,6 +102,8 @@ def _admission_facts(f: dict, index: Index, calendar: WorkCalendar, req: Admissi
     f["has_end_date"] = req.end is not None
     f["term_months"] = months_between(start, req.end) if req.end else 0
     f["past_end_date"] = bool(req.end and step.on > req.end)
+    entry = step.effective or req.start or step.on  # the date `enter` records (steps._effects)
+    f["effective_after_end"] = bool(req.end and entry > req.end)
     f["resources_declared"] = req.resources.declared
     f["resources_none"] = req.resources.none_needed
     f["staff"], f["funds"] = req.resources.staff, req.resources.funds

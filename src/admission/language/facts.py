@@ -58,6 +58,8 @@ FACTS: dict[str, FactSpec] = {
     "effective": FactSpec(D, "进入日期"),
     "approved_on": FactSpec(D, "批准日期"),
     "effective_before_approval": FactSpec(B, "进入日期早于批准日期"),
+    "effective_after_end": FactSpec(B, "进入日期晚于短期准入结束日期（批准的期限已过）"),
+    "effective_days_ahead": FactSpec(I, "进入日期晚于办理日的天数（不晚于办理日为 0）"),
     "evaluation_passed": FactSpec(B, "评估结论为通过"),
     "past_end_date": FactSpec(B, "已过短期准入结束日期"),
     # dynamic adjustment
