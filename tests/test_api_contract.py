@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from admission.api import app as app_module
 from test_api_kit import running_api
-from test_api_serve import free_port, wait_ready
-from test_review_browser import ADMISSION, CHROMIUM, FLAGS, ROOT
+from test_api_serve import serving
+from test_review_browser import CHROMIUM, FLAGS, ROOT
 
 
 def test_docs_page_uses_only_vendored_assets(tmp_path):
-    assert app_module.STATIC_DIR.parent == __import__("pathlib").Path(app_module.__file__).parent
+    assert app_module.STATIC_DIR.parent == Path(app_module.__file__).parent
     with running_api(tmp_path, "sqlite") as api:
         page = api.client.get("/v1/docs")
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
@@ -46,13 +44,7 @@ def test_docs_page_uses_only_vendored_assets(tmp_path):
 def test_docs_page_renders_offline_in_a_real_browser(tmp_path):
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([ADMISSION, "serve", "--policies", str(ROOT / "policies"), "--db",
-                             f"sqlite:///{tmp_path / 'docs.db'}", "--port", str(port), "--workers", "1"],
-                            cwd=tmp_path, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        wait_ready(base, proc)
+    with serving(ROOT / "policies", f"sqlite:///{tmp_path / 'docs.db'}", tmp_path) as base:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             page = browser.new_page()
@@ -73,6 +65,3 @@ def test_docs_page_renders_offline_in_a_real_browser(tmp_path):
             assert page.locator(".swagger-ui .opblock").count() >= 25
             browser.close()
         assert blocked == []  # nothing from the internet
-    finally:
-        proc.terminate()
-        proc.wait(20)

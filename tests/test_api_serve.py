@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -45,6 +46,22 @@ def wait_ready(base: str, proc, seconds: float = 60) -> None:
             pass
         time.sleep(0.2)
     raise AssertionError("server did not become ready")
+
+
+@contextmanager
+def serving(policies: Path, db_url: str, cwd: Path, env: dict | None = None):
+    """One `admission serve` worker on a free loopback port, ready; yields its base URL."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([ADMISSION, "serve", "--policies", str(policies), "--db", db_url, "--port", str(port),
+                             "--workers", "1"], cwd=cwd, env=env or dict(os.environ),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_ready(base, proc)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(20)
 
 
 def each_worker(base: str, path: str, want, seconds: float = 20) -> dict[int, dict]:

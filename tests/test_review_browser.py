@@ -6,19 +6,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from test_api_kit import TOWN, is_problem, running_api
-from test_api_serve import free_port, wait_ready
+from test_api_serve import serving
 
 from admission.store.db import make_engine, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
-ADMISSION = str(Path(sys.executable).parent / "admission")
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -58,13 +55,8 @@ def test_review_page_in_a_real_browser(tmp_path):
     migrate(engine)
     token = create_token(engine, unit="370405", role="reader")[1]
     engine.dispose()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "ADMISSION_TODAY": "2026-11-23"}
-    proc = subprocess.Popen([ADMISSION, "serve", "--policies", str(root), "--db", url, "--port", str(port),
-                             "--workers", "1"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        wait_ready(base, proc)
+    with serving(root, url, tmp_path, env) as base:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             page = browser.new_page()
@@ -97,6 +89,3 @@ def test_review_page_in_a_real_browser(tmp_path):
             browser.close()
         assert external == []  # nothing from the internet
         assert (tmp_path / "review.png").stat().st_size > 10_000
-    finally:
-        proc.terminate()
-        proc.wait(20)
