@@ -338,16 +338,18 @@ def test_idempotent_retries(api):
     aid = first.json()["id"]
     api.opinion(aid)
     step = {"person": "编办-王五"}
-    r1 = api.post(f"/v1/applications/{aid}/actions/review", step, who="bb", headers={"Idempotency-Key": "rv"})
-    r2 = api.post(f"/v1/applications/{aid}/actions/review", step, who="bb", headers={"Idempotency-Key": "rv"})
+    tag = api.current(aid, "bb")  # a retry repeats the request as it was, its If-Match included
+    r1 = api.post(f"/v1/applications/{aid}/actions/review", step, who="bb", headers={**tag, "Idempotency-Key": "rv"})
+    r2 = api.post(f"/v1/applications/{aid}/actions/review", step, who="bb", headers={**tag, "Idempotency-Key": "rv"})
     assert r1.status_code == r2.status_code == 200 and r1.json() == r2.json()
     history = api.get(f"/v1/applications/{aid}/history").json()
     assert [h["action"] for h in history].count("review") == 1  # the retry did not act twice
     # a refusal is replayed too, and not retried against the new state
+    tag = api.current(aid, "county")
     r3 = api.post(f"/v1/applications/{aid}/actions/approve", {"person": "编办-王五", "document": "d", "meeting": "m"},
-                  who="county", headers={"Idempotency-Key": "ap"})
+                  who="county", headers={**tag, "Idempotency-Key": "ap"})
     r4 = api.post(f"/v1/applications/{aid}/actions/approve", {"person": "编办-王五", "document": "d", "meeting": "m"},
-                  who="county", headers={"Idempotency-Key": "ap"})
+                  who="county", headers={**tag, "Idempotency-Key": "ap"})
     assert r3.status_code == r4.status_code == 403 and r3.json() == r4.json()
     assert r4.headers["content-type"].startswith("application/problem+json")
     assert len(api.get(f"/v1/applications/{aid}/dossier").json()["refusals"]) == 1
@@ -355,10 +357,11 @@ def test_idempotent_retries(api):
                         headers={"Idempotency-Key": "bad key"}), 422, "bad-idempotency-key")
     # the opinion endpoint takes keys too
     app2 = api.apply()["id"]
+    tag = api.current(app2, "town")
     o1 = api.post(f"/v1/applications/{app2}/opinions", {"stance": "agree"}, who="town", person="p",
-                  headers={"Idempotency-Key": "op"})
+                  headers={**tag, "Idempotency-Key": "op"})
     o2 = api.post(f"/v1/applications/{app2}/opinions", {"stance": "agree"}, who="town", person="p",
-                  headers={"Idempotency-Key": "op"})
+                  headers={**tag, "Idempotency-Key": "op"})
     assert o1.status_code == o2.status_code == 201 and o1.json() == o2.json()
 
 
@@ -397,13 +400,39 @@ def test_stale_etags(api):
                         headers={"If-Match": '"1"'}), 412)
 
 
-def test_if_match_can_be_required(tmp_path):
-    with running_api(tmp_path, "sqlite", require_if_match=True) as api:
+@pytest.mark.parametrize("write", ["step", "opinion", "answer"])
+def test_writes_to_an_application_require_if_match_by_default(api, write):
+    app = api.apply()
+    aid = app["id"]
+    if write == "answer":
+        api.opinion(aid, stance="dissent", text="无专职人员承担")
+    path, body, who, stranger = {
+        "step": (f"/v1/applications/{aid}/actions/withdraw", {}, "tj", "other_county"),
+        "opinion": (f"/v1/applications/{aid}/opinions", {"stance": "agree"}, "town", "street"),
+        "answer": (f"/v1/applications/{aid}/opinions/{TOWN}/answer", {"text": "随事项下沉2名普查员"}, "bb", None),
+    }[write]
+    before = api.get(f"/v1/applications/{aid}/dossier").json()
+    body_ = is_problem(api.post(path, body, who=who, person="经办人", headers={"If-Match": None}),
+                       428, "if-match-required")
+    assert "ETag" in body_["detail"] and f"GET /v1/applications/{aid}" in body_["detail"]
+    assert api.get(f"/v1/applications/{aid}/dossier").json() == before  # the refusal changed nothing
+    # an invisible application is still answered as missing, not with 428
+    if stranger:
+        is_problem(api.post(path, body, who=stranger, person="经办人", headers={"If-Match": None}), 404)
+    ok = api.post(path, body, who=who, person="经办人")  # with the current ETag
+    assert ok.status_code in (200, 201), ok.text
+
+
+def test_if_match_star_and_the_last_writer_wins_setting(tmp_path):
+    with running_api(tmp_path / "star", "sqlite") as api:
         app = api.apply()
-        is_problem(api.post(f"/v1/applications/{app['id']}/actions/withdraw", {}, who="tj", person="统计局-张三"),
-                   428, "if-match-required")
         ok = api.post(f"/v1/applications/{app['id']}/actions/withdraw", {}, who="tj", person="统计局-张三",
-                      headers={"If-Match": app["etag"]})
+                      headers={"If-Match": "*"})  # an explicit choice, per request
+        assert ok.status_code == 200 and ok.json()["state"] == "withdrawn"
+    with running_api(tmp_path / "lww", "sqlite", require_if_match=False) as api:
+        app = api.apply()
+        ok = api.post(f"/v1/applications/{app['id']}/actions/withdraw", {}, who="tj", person="统计局-张三",
+                      headers={"If-Match": None})
         assert ok.status_code == 200
 
 

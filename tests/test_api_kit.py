@@ -6,6 +6,7 @@ caused it: the TestClient re-raises server exceptions."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from admission.store.db import make_engine, migrate  # noqa: E402
 from flowkit import CITY, COUNTY, D0, D_BB, D_TJ, STREET, TOWN, VILLAGE, admission_request, build_policy_dir, make_db_url  # noqa: E402,F401
 
 PROBLEM = "application/problem+json"
+_APP_WRITE = re.compile(r"^/v1/applications/([^/]+)/(?:actions|opinions)(?:/|$)")
 
 #: name → (unit, role)
 WHO = {
@@ -68,13 +70,29 @@ class Api:
         return self.client.get(path, headers=self.h(who, **kw.pop("headers", {})), **kw)
 
     def post(self, path, body=None, who="admin", person=None, headers=None, **kw):
-        return self.client.post(path, json=body, headers={**self.h(who, person), **(headers or {})}, **kw)
+        """POST as `who`; a write to an application carries its current ETag in `If-Match` unless
+        the caller gave one (`{"If-Match": None}` sends none)."""
+        m = _APP_WRITE.match(path)
+        if m:
+            headers = self.current(m.group(1), who, headers)
+        sent = {k: v for k, v in {**self.h(who, person), **(headers or {})}.items() if v is not None}
+        return self.client.post(path, json=body, headers=sent, **kw)
 
     # ------------------------------------------------------------------ workflow shortcuts
     def apply(self, **over):
         r = self.post("/v1/applications", {"request": admission_request(**over)}, who="tj", person="统计局-张三")
         assert r.status_code == 201, r.text
         return r.json()
+
+    def current(self, app_id, who, headers=None) -> dict:
+        """`headers` with `If-Match` set to the application's ETag as `who` sees it now (the API
+        requires it on every write to an application), unless the caller set one."""
+        out = dict(headers or {})
+        if "If-Match" not in out:
+            r = self.get(f"/v1/applications/{app_id}", who=who)
+            if r.status_code == 200:
+                out["If-Match"] = r.headers["ETag"]
+        return out
 
     def opinion(self, app_id, who="town", stance="agree", text=None, person="永安镇-李四"):
         r = self.post(f"/v1/applications/{app_id}/opinions", {"stance": stance, "text": text}, who=who, person=person)

@@ -127,28 +127,34 @@ def test_two_workers_serve_one_consistent_api(tmp_path, db):
         r = c.post("/v1/applications", json={"request": admission_request()}, headers=h("tj", "统计局-张三"))
         assert r.status_code == 201, r.text
         aid = r.json()["id"]
+
+        def tag(who):
+            return {"If-Match": c.get(f"/v1/applications/{aid}", headers=h(who)).headers["etag"]}
+
         assert c.post(f"/v1/applications/{aid}/opinions", json={"stance": "agree"},
-                      headers=h("town", "永安镇-李四")).status_code == 201
-        # the same review sent at once, many times, to both workers: exactly one acts
+                      headers=h("town", "永安镇-李四") | tag("town")).status_code == 201
+        # the same review sent at once, many times, to both workers: exactly one acts, the others
+        # find their ETag stale
         results = []
+        seen = tag("bb")
 
         def review():
             with httpx.Client(base_url=base, timeout=30) as own:
                 results.append(own.post(f"/v1/applications/{aid}/actions/review", json={},
-                                        headers=h("bb", "编办-王五")).status_code)
+                                        headers=h("bb", "编办-王五") | seen).status_code)
 
         threads = [threading.Thread(target=review) for _ in range(6)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        assert sorted(results) == [200] + [409] * 5, results
+        assert sorted(results) == [200] + [412] * 5, results
         history = c.get(f"/v1/applications/{aid}/history", headers=h("admin")).json()
         assert [e["action"] for e in history].count("review") == 1
         assert c.post(f"/v1/applications/{aid}/actions/approve", json={"document": "d", "meeting": "m"},
-                      headers=h("county", "区政府-赵六")).status_code == 200
+                      headers=h("county", "区政府-赵六") | tag("county")).status_code == 200
         entered = c.post(f"/v1/applications/{aid}/actions/enter", json={"effective": "2025-03-10"},
-                         headers=h("county", "区政府-赵六"))
+                         headers=h("county", "区政府-赵六") | tag("county"))
         assert entered.status_code == 200 and entered.json()["state"] == "entered"
         feed = c.get("/v1/changes", headers=h("reader")).json()
         seq = feed["items"][-1]["seq"]

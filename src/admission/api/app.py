@@ -25,7 +25,10 @@ DESCRIPTION = """乡镇履职事项清单、事项准入与赋权的合规接口
 - 认证：`Authorization: Bearer <token>`（`admission token create --unit U --role R`）。
 - 角色：reader、department、township、reviewer、approver、admin。
 - 错误：RFC 9457 `application/problem+json`，`title`/`detail` 为中文，`code` 为稳定的英文代码。
-- 流程步骤：`Idempotency-Key`（重试不会重复办理）与 `If-Match`（申请的 ETag，过期返回 412）。
+- 改动申请（步骤、意见、答复）：必须带 `If-Match`，值为申请的 ETag（`GET /v1/applications/{id}` 的响应头
+  `ETag` 或响应体 `etag`）；过期返回 412，缺少返回 428，`If-Match: *` 表示本次请求不论版本。需要“最后写入为准”的
+  集成方可在启动 `admission serve` 前设环境变量 `ADMISSION_REQUIRE_IF_MATCH=false`，此时不带 If-Match 的请求
+  不做版本检查。重试请带同一 `Idempotency-Key`（与同一 If-Match），不会重复办理。
 - 经办人：请求体 `person` 或 `X-Acting-Person` 头（UTF-8 百分号编码）。
 """
 

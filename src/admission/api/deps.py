@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import unquote
 
@@ -56,19 +57,28 @@ WorkflowCaller = Annotated[Caller, Depends(role_in("admin", "department", "towns
 _ETAG = re.compile(r'^"(\d{1,12})"$')
 
 
-async def if_match(value: Annotated[str | None, Header(alias="If-Match", max_length=200,
-                                                 description='申请的 ETag，如 "3"；不符则 412')] = None) -> int | None:
-    """The version an `If-Match` asks for (None for none or `*`); a weak or malformed tag can
-    never match (strong comparison), so it is answered 412."""
-    if value is None or value.strip() == "*":
-        return None
+@dataclass(frozen=True)
+class Precondition:
+    """What a request's `If-Match` says: absent (`given` false), `*` (any version: the caller
+    chose last-writer-wins for this request) or one version; a weak or malformed tag asks for
+    version -1, which never matches (strong comparison), so it is answered 412."""
+    given: bool
+    version: int | None
+
+
+async def if_match(value: Annotated[str | None, Header(
+        alias="If-Match", max_length=200,
+        description='申请的 ETag，如 "3"（取自 GET 响应头 ETag 或响应体 etag）；不符返回 412，缺少返回 428；'
+                    '"*" 表示不论版本（最后写入为准）')] = None) -> Precondition:
+    if value is None:
+        return Precondition(False, None)
+    if value.strip() == "*":
+        return Precondition(True, None)
     m = _ETAG.match(value.strip())
-    if m is None:
-        return -1
-    return int(m.group(1))
+    return Precondition(True, int(m.group(1)) if m else -1)
 
 
-IfMatchDep = Annotated[int | None, Depends(if_match)]
+IfMatchDep = Annotated[Precondition, Depends(if_match)]
 
 
 async def idempotency_key(value: Annotated[str | None, Header(

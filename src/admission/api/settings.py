@@ -41,6 +41,8 @@ class ApiSettings(BaseSettings):
     refresh_seconds: float = Field(default=1.0, gt=0, description="其他进程的准入变化与策略重载多久同步一次")
     idempotency_ttl_hours: float = Field(default=24.0, gt=0)
     idempotency_lease_seconds: float = Field(default=60.0, gt=0, description="首个请求仍在处理的最长时间")
-    require_if_match: bool = Field(default=False, description="流程步骤必须带 If-Match")
+    require_if_match: bool = Field(default=True, description=(
+        "改动申请的请求（步骤、意见、答复）必须带 If-Match，缺少返回 428；设为 false 则不带 If-Match 的请求以最后写入为准 "
+        "(false: requests without If-Match are last-writer-wins)"))
     today: dt.date | None = Field(default=None, description="固定“今天”（测试与演示用）；默认北京时间今天")
     load_workers: int = Field(default=1, ge=1, description="加载策略的进程数（服务进程内默认 1）")

@@ -215,14 +215,17 @@ class StepsMixin:
         return OpinionRow(**row)
 
     def answer_dissent(self, *, app_id: str, township: str, unit: str, person: str, text: str,
-                       on: dt.date) -> Opinion:
-        """The reviewer's written answer to a township's dissent."""
+                       on: dt.date, if_match: int | None = None) -> Opinion:
+        """The reviewer's written answer to a township's dissent (on version `if_match` when given,
+        checked under the application's lock)."""
         _require_person(person)
         if not text:
             raise Invalid("答复不能为空", code="missing-input")
         with self.tx() as s:
             conn = s.connection()
             prev_hash, app, read = self._lock(conn, app_id)
+            if if_match is not None and app.version != if_match:
+                raise PreconditionFailed(f"申请 {app_id} 已被他人修改（当前版本 {app.version}，请求版本 {if_match}）")
             flow = self._pinned(conn, app)
             if "reviewer" not in self.roles_of(app, unit, _parse_request(flow, app.payload)):
                 raise Forbidden(f"{self._name(unit)} 不是审核机构", code="role-not-allowed")

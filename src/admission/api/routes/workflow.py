@@ -1,5 +1,6 @@
 """The admission workflow: create, each step, opinions, answers to dissent, history, dossier,
-list.  Writes accept `Idempotency-Key` and `If-Match`; the acting unit is the token's unit and
+list.  Writes on an application require `If-Match` (its ETag; 428 without) and accept
+`Idempotency-Key`; the acting unit is the token's unit and
 the person acting (经办人) comes from the body or `X-Acting-Person`.  An application the caller
 may not see is answered exactly as one that does not exist (404)."""
 
@@ -13,7 +14,7 @@ from ...flow.service import NotFound
 from ...language.base import ID_PATTERN
 from ..auth import FLOW_ROLES, Caller, visible
 from ..deps import (
-    ActingPersonDep, AdminDep, IdempotencyDep, IfMatchDep, StateDep, WorkflowCaller, the_person,
+    ActingPersonDep, AdminDep, IdempotencyDep, IfMatchDep, Precondition, StateDep, WorkflowCaller, the_person,
 )
 from ..idempotency import fingerprint, idempotent
 from ..problems import ApiProblem
@@ -88,9 +89,14 @@ def _may_play(caller: Caller, wanted: set[str], what: str) -> None:
                          f"令牌角色 {caller.role} 不能办理 {what}（流程角色：{'、'.join(sorted(wanted)) or '无'}）")
 
 
-def _precondition(state: AppState, version: int | None) -> None:
-    if version is None and state.settings.require_if_match:
-        raise ApiProblem(428, "if-match-required", "此步骤必须带 If-Match（申请的 ETag）")
+def _precondition(state: AppState, pre: Precondition, app_id: str) -> int | None:
+    """The version the write is conditional on; without `If-Match` the write is refused (428)
+    unless the server allows last-writer-wins (`require_if_match` off)."""
+    if not pre.given and state.settings.require_if_match:
+        raise ApiProblem(428, "if-match-required",
+                         f"此操作必须带 If-Match：先 GET /v1/applications/{app_id}，把响应头 ETag（或响应体 etag）"
+                         f"原样放进 If-Match；写 If-Match: * 表示不论版本")
+    return pre.version
 
 
 # --------------------------------------------------------------------------- create
@@ -119,12 +125,12 @@ async def create_application(body: ApplyBody, request: Request, caller: Workflow
 # --------------------------------------------------------------------------- steps
 @router.post("/applications/{app_id}/actions/{action}", response_model=ApplicationOut,
              responses=_with(200, _ETAG_HEADER, *AUTH, 404, 409, 412, 413, 422, 428),
-             summary="办理一个步骤（审核、退回、审批、进入、退出……），可带 If-Match 与 Idempotency-Key")
+             summary="办理一个步骤（审核、退回、审批、进入、退出……），须带 If-Match，可带 Idempotency-Key")
 async def take_step(app_id: AppId, action: Action, body: StepBody, request: Request, caller: WorkflowCaller,
-                    state: StateDep, key: IdempotencyDep, version: IfMatchDep, person_header: ActingPersonDep):
+                    state: StateDep, key: IdempotencyDep, pre: IfMatchDep, person_header: ActingPersonDep):
     person = the_person(person_header, body.person)
-    _precondition(state, version)
     app = await visible_app(state, caller, app_id)
+    version = _precondition(state, pre, app_id)
     rt = state.rt
     flow = rt.policy.flows.get(app.flow_id)
     if flow is not None:
@@ -145,13 +151,14 @@ async def take_step(app_id: AppId, action: Action, body: StepBody, request: Requ
 
 
 @router.post("/applications/{app_id}/opinions", status_code=201, response_model=OpinionOut,
-             responses=_with(201, _ETAG_HEADER, *AUTH, 404, 409, 412, 413, 422),
+             responses=_with(201, _ETAG_HEADER, *AUTH, 404, 409, 412, 413, 422, 428),
              summary="征求意见：目标乡镇为自己和所辖村给出意见（动态调整：会商部门）")
 async def give_opinion(app_id: AppId, body: OpinionBody, request: Request, caller: WorkflowCaller, state: StateDep,
-                       key: IdempotencyDep, version: IfMatchDep, person_header: ActingPersonDep):
+                       key: IdempotencyDep, pre: IfMatchDep, person_header: ActingPersonDep):
     person = the_person(person_header, body.person)
     _may_play(caller, {"township", "department"}, "意见")
     app = await visible_app(state, caller, app_id)
+    version = _precondition(state, pre, app_id)
     rt = state.rt
 
     async def run():
@@ -167,23 +174,20 @@ async def give_opinion(app_id: AppId, body: OpinionBody, request: Request, calle
 
 
 @router.post("/applications/{app_id}/opinions/{township}/answer", response_model=OpinionOut,
-             responses=_with(200, _ETAG_HEADER, *AUTH, 404, 409, 412, 413, 422),
+             responses=_with(200, _ETAG_HEADER, *AUTH, 404, 409, 412, 413, 422, 428),
              summary="审核机构书面答复乡镇的不同意见")
 async def answer_dissent(app_id: AppId, township: TownshipId, body: AnswerBody, request: Request,
-                         caller: WorkflowCaller, state: StateDep, key: IdempotencyDep, version: IfMatchDep,
+                         caller: WorkflowCaller, state: StateDep, key: IdempotencyDep, pre: IfMatchDep,
                          person_header: ActingPersonDep):
     person = the_person(person_header, body.person)
     _may_play(caller, {"reviewer"}, "答复")
     await visible_app(state, caller, app_id)
+    version = _precondition(state, pre, app_id)
     rt = state.rt
 
     async def run():
-        if version is not None:  # the service takes no If-Match here: checked just before
-            current = await state.reading(rt.workflow.get, app_id)
-            if current.version != version:
-                raise ApiProblem(412, "stale-etag", f"申请 {app_id} 已被他人修改（当前版本 {current.version}）")
         op = await state.reading(rt.workflow.answer_dissent, app_id=app_id, township=township, unit=caller.unit,
-                                 person=person, text=body.text, on=state.today())
+                                 person=person, text=body.text, on=state.today(), if_match=version)
         now = await state.reading(rt.workflow.get, app_id)
         return json_response(opinion_out(op), 200, {"ETag": etag(now)})
 
