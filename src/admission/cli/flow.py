@@ -279,3 +279,29 @@ def tick_cmd(policies: Policies = Path("policies"), db: Db = None, on: On = None
     result = rt.workflow.tick(on=_day(on))
     typer.echo(f"退出 exited {len(result['exited'])} {' '.join(result['exited'])}；"
                f"无意见 no opinion {result['no_opinion']}；逾期 overdue {result['overdue']}")
+
+
+@flow_app.command("roles")
+def roles_cmd(
+    policies: Policies = Path("policies"),
+    write_docs: Annotated[Optional[Path], typer.Option(
+        "--write-docs", help="重写该文件中生成的表 rewrite the generated table of this file")] = None,
+) -> None:
+    """谁在哪个状态可以办理哪些步骤 — the role × state matrix of every flow, read from the flows."""
+    from ..evaluate.checks.docs import splice
+    from ..flow.matrix import BEGIN, END, roles_markdown
+    from .common import load_or_exit
+
+    flows = load_or_exit(policies).flows.values()
+    table = roles_markdown(flows)
+    if write_docs is not None:
+        try:
+            old = write_docs.read_text(encoding="utf-8")
+            new = splice(old, table, BEGIN, END)
+        except (OSError, ValueError) as exc:
+            fail(f"错误 error: {exc}", 2)
+        if new != old:
+            write_docs.write_text(new, encoding="utf-8")
+        typer.echo(f"{write_docs}: {'已更新 updated' if new != old else '无变化 unchanged'}")
+    else:
+        typer.echo(table, nl=False)

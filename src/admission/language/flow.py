@@ -127,6 +127,13 @@ class Flow(StrictModel):
                 raise ValueError(f"流转 {t.action} 有退回修改的守卫规则，流程须写 on_send_back")
             if any(g.effect.value == "reject" for g in t.guards) and self.on_reject is None:
                 raise ValueError(f"流转 {t.action} 有不予准入的守卫规则，流程须写 on_reject")
+        granted: dict[tuple[str, str, str], int] = {}
+        for i, t in enumerate(self.transitions):
+            for key in ((t.action, s, r) for s in t.source for r in t.roles):
+                if key in granted:
+                    raise ValueError(f"流转 {t.action} 在状态 '{key[1]}' 给角色 '{key[2]}' 定义了两次"
+                                     f"（第 {granted[key] + 1} 与第 {i + 1} 条流转），办理时无法确定用哪一条")
+                granted[key] = i
         phases = {s.phase for s in self.states}
         if self.kind.value == "admission":
             missing = [p.value for p in (Phase.apply, Phase.review, Phase.approve, Phase.enter, Phase.exit) if p not in phases]
