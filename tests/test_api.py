@@ -56,11 +56,26 @@ def test_unknown_ids_are_422_naming_them_and_could_not_decide_is_not_a_denial(ap
     body = is_problem(api.post("/v1/decisions", {"actor": "D-NOPE", "matter": "M-X", "target": TOWN}), 422,
                       "unknown-id")
     assert body["unknown_ids"] == ["actor:D-NOPE", "matter:M-X"]
-    r = api.post("/v1/decisions", {"questions": [{"actor": "D-ZJ", "matter": "M-WXZJ", "target": TOWN},
-                                                 {"actor": "D-ZJ", "matter": "M-WXZJ", "target": "T-NOPE"}]})
-    body = is_problem(r, 422, "unknown-id")
-    assert body["errors"] == [{"index": 1, "code": "unknown-id", "message": "未知标识 unknown id: target:T-NOPE",
-                               "ids": ["target:T-NOPE"]}]
+    assert body["errors"] == [{"index": 0, "code": "unknown-id", "message": "未知标识 unknown id: actor:D-NOPE、matter:M-X",
+                               "ids": ["actor:D-NOPE", "matter:M-X"]}]
+    # in a batch each question is answered on its own: the unknown one gets its own problem
+    r = api.post("/v1/decisions", {"questions": [
+        {"actor": "D-ZJ", "matter": "M-WXZJ", "target": TOWN, "correlation_id": "任务-甲"},
+        {"actor": "D-ZJ", "matter": "M-WXZJ", "target": "T-NOPE", "correlation_id": "任务-乙"},
+        {"actor": "D-ZJ", "matter": "M-WXZJ", "target": "D-MZ"}]})
+    assert r.status_code == 200, r.text
+    batch = r.json()
+    assert batch["count"] == 3 and batch["errors"] == 2
+    first, second, third = batch["results"]
+    assert (first["index"], first["correlation_id"], first["outcome"]) == (0, "任务-甲", "allow")
+    assert "problem" not in first
+    assert (second["index"], second["correlation_id"], second["outcome"], second["allowed"]) == (1, "任务-乙", "error", False)
+    problem = second["problem"]
+    assert problem["status"] == 422 and problem["code"] == "unknown-id" and problem["unknown_ids"] == ["target:T-NOPE"]
+    assert problem["type"] == "urn:admission:problem:unknown-id" and problem["detail"].startswith("第 2 题无法判定")
+    assert third["index"] == 2 and "correlation_id" not in third and third["problem"]["code"] == "cannot-decide"
+    single = api.post("/v1/decisions", {"actor": "D-ZJ", "matter": "M-WXZJ", "target": TOWN, "correlation_id": "c-1"})
+    assert single.json()["correlation_id"] == "c-1"
     body = is_problem(api.post("/v1/decisions", {"actor": "D-ZJ", "matter": "M-WXZJ", "target": "D-MZ"}), 422,
                       "cannot-decide")
     assert "乡镇" in body["detail"]

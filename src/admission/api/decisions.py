@@ -36,8 +36,10 @@ JSON = b"application/json"
 
 
 async def answer(state: AppState, body, raw: bytes, caller: Caller, path: str) -> bytes:
-    """The response body for a validated request; raises `ApiProblem` for questions that cannot
-    be decided (unknown ids: 422 naming them) and when a sync log cannot be written (503)."""
+    """The response body for a validated request; raises `ApiProblem` for a single question that
+    cannot be decided (unknown ids: 422 naming them) and when a sync log cannot be written (503).
+    In a batch each question is answered on its own: one that cannot be decided gets
+    `outcome: error` and its own `problem`, and the batch is still 200."""
     decider = state.decider  # one runtime for the whole request, even if a reload swaps it meanwhile
     today = state.today()
     single = isinstance(body, (Question, ExerciseQuestion))
@@ -49,23 +51,23 @@ async def answer(state: AppState, body, raw: bytes, caller: Caller, path: str) -
             raise ApiProblem(422, "batch-too-large",
                              f"一批最多 {state.settings.max_batch} 个问题，本批 {len(questions)} 个")
     decisions = []
-    errors = []
+    errors: dict[int, dict] = {}
     if path == "decisions":
         decide = decider.decide
         for i, q in enumerate(questions):
             dec = decide(q.actor, q.matter, q.target, q.on or default_on, KINDS[q.kind], ROLES[q.role], q.basis)
             if dec.outcome is Outcome.error:
-                errors.append(_error(decider, i, dec, q.actor, q.matter, q.target))
+                errors[i] = _error(decider, i, dec, q.actor, q.matter, q.target)
             decisions.append(dec)
     else:
         fn = decider.may_exercise
         for i, q in enumerate(questions):
             dec = fn(q.unit, q.matter, q.on or default_on)
             if dec.outcome is Outcome.error:
-                errors.append(_error(decider, i, dec, q.unit, q.matter, None))
+                errors[i] = _error(decider, i, dec, q.unit, q.matter, None)
             decisions.append(dec)
-    if errors:
-        _refuse(errors, single)
+    if errors and single:
+        _refuse(errors[0])
 
     log = state.log
     index = decider.index
@@ -73,16 +75,24 @@ async def answer(state: AppState, body, raw: bytes, caller: Caller, path: str) -
         dec = decisions[0]
         d = dec.to_dict()
         d["decision_id"] = did = log.new_id()
+        if body.correlation_id is not None:
+            d["correlation_id"] = body.correlation_id
         content = orjson.dumps(d)
         outcome, code, actor, matter, target = dec.outcome.value, dec.code, dec.actor, dec.matter, dec.target
     else:
         did = log.new_id()
         parts = []
-        for i, dec in enumerate(decisions):
+        for i, (q, dec) in enumerate(zip(questions, decisions)):
             d = dec.to_dict()
             d["decision_id"] = f"{did}-{i}"
+            d["index"] = i
+            if q.correlation_id is not None:
+                d["correlation_id"] = q.correlation_id
+            if i in errors:
+                d["problem"] = _problem(errors[i], path)
             parts.append(orjson.dumps(d))
         content = b"".join((b'{"batch_id":"', did.encode(), b'","count":', str(len(parts)).encode(),
+                            b',"errors":', str(len(errors)).encode(),
                             b',"revision":', orjson.dumps(index.revision), b',"admission_seq":',
                             str(index.admission_seq).encode(), b',"results":[', b",".join(parts), b"]}"))
         denied = any(dec.outcome is not Outcome.allow for dec in decisions)
@@ -105,21 +115,25 @@ async def answer(state: AppState, body, raw: bytes, caller: Caller, path: str) -
 def _error(decider, i: int, dec, a: str, matter: str, target: str | None) -> dict:
     reason = dec.reasons[0]
     ids = decider.unknown(a, matter, target)
-    out = {"index": i, "code": reason.code, "message": reason.message}
+    out = {"index": i, "code": "unknown-id" if ids else "cannot-decide", "message": reason.message}
     if ids:
         out["ids"] = ids
     return out
 
 
-def _refuse(errors: list[dict], single: bool) -> None:
-    unknown = sorted({x for e in errors for x in e.get("ids", ())})
-    code = "unknown-id" if unknown else "cannot-decide"
-    if single:
-        detail = errors[0]["message"]
-    else:
-        head = "；".join(f"第 {e['index']} 题：{e['message']}" for e in errors[:5])
-        detail = f"{len(errors)} 个问题无法判定（could not decide）：{head}" + ("……" if len(errors) > 5 else "")
-    raise ApiProblem(422, code, detail, errors=errors[:1000], unknown_ids=unknown[:1000])
+def _refuse(error: dict) -> None:
+    """A single question that cannot be decided: the whole request is that question, so 422."""
+    ids = error.get("ids", [])
+    raise ApiProblem(422, error["code"], error["message"], errors=[error], unknown_ids=ids)
+
+
+def _problem(error: dict, path: str) -> dict:
+    """The RFC 9457 problem of one question of a batch, inside the batch's 200 answer (as OpenFGA's
+    batch check answers each check on its own): the others are answered all the same."""
+    body = problem_body(422, error["code"], f"第 {error['index'] + 1} 题无法判定：{error['message']}", f"/v1/{path}")
+    if error.get("ids"):
+        body["unknown_ids"] = error["ids"]
+    return body
 
 
 # --------------------------------------------------------------------------- the fast path

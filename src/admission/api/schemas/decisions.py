@@ -9,8 +9,11 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import ConfigDict, Discriminator, Field, Tag
 
-from .common import ApiId, Body, Day, Out
+from .common import NO_CONTROL, ApiId, Body, Day, Out
 
+Correlation = Annotated[str | None, Field(
+    default=None, min_length=1, max_length=200, pattern=NO_CONTROL,
+    description="调用方自己的关联标识，原样写回该题的回答（批量时用来对应问题）")]
 Kind = Literal["task", "responsibility_letter", "certification_request", "office_or_signboard", "assessment"]
 Role = Literal["responsible", "execute", "assist"]
 
@@ -28,6 +31,7 @@ class Question(Body):
     kind: Kind = Field(default="task", description="下派类型")
     role: Role = Field(default="execute", description="接收单位的角色")
     basis: ApiId | None = Field(default=None, description="依据标识（直达村(社区)时须为县级以上统一部署）")
+    correlation_id: Correlation = None
 
     def as_input(self, on: dt.date) -> dict:
         out = {"actor": self.actor, "matter": self.matter, "target": self.target, "on": on.isoformat(),
@@ -52,6 +56,7 @@ class ExerciseQuestion(Body):
     unit: ApiId = Field(description="行使单位")
     matter: ApiId = Field(description="职权事项")
     on: Day | None = Field(default=None, description="日期（默认今天，北京时间）")
+    correlation_id: Correlation = None
 
     def as_input(self, on: dt.date) -> dict:
         return {"unit": self.unit, "matter": self.matter, "on": on.isoformat()}
@@ -86,8 +91,22 @@ class AuthorityOut(Out):
     legal_basis: str | None
 
 
+class ProblemOut(Out):
+    """RFC 9457 problem of one question of a batch."""
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    code: str
+    unknown_ids: list[str] | None = None
+
+
 class DecisionOut(Out):
     decision_id: str = Field(description="决策日志中的标识")
+    index: int | None = Field(default=None, description="批量中该题的位置（从 0 起；中文消息中的“第 n 题”从 1 起）")
+    correlation_id: str | None = Field(default=None, description="问题中的 correlation_id，原样写回")
+    problem: ProblemOut | None = Field(default=None, description="该题无法判定（outcome: error）时的问题说明")
     outcome: Literal["allow", "deny", "error"]
     allowed: bool
     actor: str
@@ -102,8 +121,10 @@ class DecisionOut(Out):
 
 
 class DecisionBatchOut(Out):
+    """每题各自作答：无法判定的题（如未知标识）在自己的回答里带 problem，其余照常作答，整批仍为 200。"""
     batch_id: str
     count: int
+    errors: int = Field(description="无法判定的题数")
     revision: str
     admission_seq: int
     results: list[DecisionOut]
