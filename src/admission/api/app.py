@@ -23,7 +23,7 @@ from .settings import ApiSettings
 DESCRIPTION = """乡镇履职事项清单、事项准入与赋权的合规接口（示例策略，非官方清单）。
 
 - 认证：`Authorization: Bearer <token>`（`admission token create --unit U --role R`）。
-- 角色：reader、department、township、reviewer、approver、admin。
+- 角色：reader、department、township、reviewer、approver、admin（限本单位及下级）、operator（运维：重载策略、决策日志、审计校验、tick）。
 - 错误：RFC 9457 `application/problem+json`，`title`/`detail` 为中文，`code` 为稳定的英文代码。
 - 流程步骤：`Idempotency-Key`（重试不会重复办理）与 `If-Match`（申请的 ETag，过期返回 412）。
 - 经办人：请求体 `person` 或 `X-Acting-Person` 头（UTF-8 百分号编码）。
