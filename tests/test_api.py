@@ -202,7 +202,7 @@ def test_duties_owners_matters_findings_policy(api):
         "assignments:\n"
         "  - {id: A-STREET, by: D-MZ, to: \"370402002\", matter: M-WXZJ, date: 2025-03-01}\n"
         "  - {id: A-VILLAGE, by: D-ZJ, to: \"370402101201\", matter: M-CJ, date: 2025-03-01}\n", encoding="utf-8")
-    assert api.post("/v1/policy/reload").json()["changed"] is True
+    assert api.post("/v1/policy/reload", who="operator").json()["changed"] is True
     everything = api.get("/v1/findings?on=2025-03-03&limit=1000").json()
     assert everything["total"] == len(everything["items"]) == 2
     assert {(f["subject"], f["code"], tuple(f["units"])) for f in everything["items"]} == {
@@ -472,19 +472,19 @@ def test_a_decided_adjustment_rebuilds_the_runtime(api):
 def test_reload_validates_first_and_never_replaces_a_good_policy(api):
     before = api.get("/v1/policy").json()
     is_problem(api.post("/v1/policy/reload", who="county"), 403, "role-not-allowed")
-    same = api.post("/v1/policy/reload").json()
+    same = api.post("/v1/policy/reload", who="operator").json()
     assert same["changed"] is False and same["revision"] == before["revision"]
     broken = api.root / "broken.yaml"
     broken.write_text("matters:\n  - {id: M-NEW, name: 新事项, domain: 综合保障\n", encoding="utf-8")
-    body = is_problem(api.post("/v1/policy/reload"), 422, "policy-invalid")
+    body = is_problem(api.post("/v1/policy/reload", who="operator"), 422, "policy-invalid")
     assert body["errors"] and body["errors"][0]["file"].endswith("broken.yaml") and body["errors"][0]["line"]
     assert before["revision"] in body["detail"]
     broken.write_text("matters:\n  - {id: M-NEW, name: 新事项, domain: 综合保障, kind: nope}\n", encoding="utf-8")
-    is_problem(api.post("/v1/policy/reload"), 422, "policy-invalid")
+    is_problem(api.post("/v1/policy/reload", who="operator"), 422, "policy-invalid")
     assert api.get("/v1/policy").json()["revision"] == before["revision"]  # still the good one
     assert api.decide(actor="D-ZJ", matter="M-WXZJ", target=TOWN)["revision"] == before["effective_revision"]
     broken.write_text("matters:\n  - {id: M-NEW, name: 新事项（测试）, domain: 综合保障}\n", encoding="utf-8")
-    done = api.post("/v1/policy/reload").json()
+    done = api.post("/v1/policy/reload", who="operator").json()
     assert done["changed"] is True and done["previous_revision"] == before["revision"]
     after = api.get("/v1/policy").json()
     assert after["revision"] == done["revision"] != before["revision"] and after["counts"]["matters"] == 11
@@ -500,7 +500,7 @@ def test_audit_chain_verification_detects_a_tampered_row(api, request):
     api.opinion(app["id"])
     api.step(app["id"], "review", "bb", "编办-王五")
     is_problem(api.get("/v1/audit/verify", who="bb"), 403, "role-not-allowed")
-    ok = api.get("/v1/audit/verify").json()
+    ok = api.get("/v1/audit/verify", who="operator").json()
     assert ok["intact"] is True and ok["problems"] == []
     pg = api.url.startswith("postgresql")
     with pytest.raises(sa.exc.DBAPIError):  # append-only at the database
@@ -510,16 +510,16 @@ def test_audit_chain_verification_detects_a_tampered_row(api, request):
         c.exec_driver_sql("ALTER TABLE transition_log DISABLE TRIGGER transition_log_append_only" if pg
                           else "DROP TRIGGER transition_log_no_update")
         c.exec_driver_sql("UPDATE transition_log SET person = 'someone else' WHERE seq = 2")
-    bad = api.get("/v1/audit/verify").json()
+    bad = api.get("/v1/audit/verify", who="operator").json()
     assert bad["intact"] is False and "2" in bad["problems"][0]
 
 
-def test_tick_is_admin_only(api):
+def test_tick_is_operator_only(api):
     app = api.apply()
     api.enter(app["id"])
     is_problem(api.post("/v1/workflow/tick", who="county"), 403)
     api.state.today = lambda: dt.date(2026, 1, 1)
-    assert api.post("/v1/workflow/tick").json()["exited"] == [app["id"]]
+    assert api.post("/v1/workflow/tick", who="operator").json()["exited"] == [app["id"]]
     assert api.decide(on="2026-01-01")["reasons"][0]["code"] == "lapse-after-exit"
 
 
@@ -532,7 +532,7 @@ def test_decision_log_is_queryable_and_exportable(api):
     api.post("/v1/exercise-checks", {"unit": TOWN, "matter": "M-WZJY"})
     api.post("/v1/decisions", {"actor": "D-NOPE", "matter": "M-WXZJ", "target": TOWN})  # 422: not a decision
     is_problem(api.get("/v1/decision-logs", who="bb"), 403)
-    items = api.get("/v1/decision-logs").json()["items"]
+    items = api.get("/v1/decision-logs", who="operator").json()["items"]
     assert [e["path"] for e in items] == ["decisions", "decisions", "decisions", "exercise-checks"]
     first = items[0]
     assert first["decision_id"] == single["decision_id"] and first["result"] == single
@@ -540,22 +540,22 @@ def test_decision_log_is_queryable_and_exportable(api):
     assert first["caller"] == {"token_id": api.token_ids["reader"], "unit": "D-MZ", "role": "reader"}
     assert first["revision"] == single["revision"] and first["count"] == 1 and first["timestamp"]
     assert items[2]["count"] == 2 and items[2]["decision_id"] == batch["batch_id"]
-    by_matter = api.get("/v1/decision-logs?matter=M-CJ").json()["items"]
+    by_matter = api.get("/v1/decision-logs?matter=M-CJ", who="operator").json()["items"]
     assert [e["decision_id"] for e in by_matter] == [denied["decision_id"]]
-    assert len(api.get("/v1/decision-logs?outcome=deny").json()["items"]) == 2  # the single denial and the batch
+    assert len(api.get("/v1/decision-logs?outcome=deny", who="operator").json()["items"]) == 2  # the single denial and the batch
     member = batch["results"][1]["decision_id"]
-    assert api.get(f"/v1/decision-logs?decision_id={member}").json()["items"][0]["count"] == 2
-    page = api.get("/v1/decision-logs?limit=2").json()
-    assert len(page["items"]) == 2 and api.get(f"/v1/decision-logs?after={page['next_after']}").json()["items"]
-    assert api.get("/v1/decision-logs?since=2099-01-01T00:00:00Z").json()["items"] == []
-    r = api.get("/v1/decision-logs/export")
+    assert api.get(f"/v1/decision-logs?decision_id={member}", who="operator").json()["items"][0]["count"] == 2
+    page = api.get("/v1/decision-logs?limit=2", who="operator").json()
+    assert len(page["items"]) == 2 and api.get(f"/v1/decision-logs?after={page['next_after']}", who="operator").json()["items"]
+    assert api.get("/v1/decision-logs?since=2099-01-01T00:00:00Z", who="operator").json()["items"] == []
+    r = api.get("/v1/decision-logs/export", who="operator")
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/x-ndjson")
     lines = [json.loads(x) for x in r.text.splitlines()]
     assert len(lines) == 5  # one line per decision, the batch expanded
     assert [x["batch_id"] for x in lines].count(batch["batch_id"]) == 2
     assert lines[3]["input"] == {"actor": "D-ZJ", "matter": "M-CJ", "target": VILLAGE}
     assert lines[3]["result"]["decision_id"] == member == lines[3]["decision_id"]
-    stats = api.get("/v1/decision-logs/stats").json()
+    stats = api.get("/v1/decision-logs/stats", who="operator").json()
     assert stats["mode"] == "buffered" and stats["totals"]["written"] == 4 and stats["totals"]["dropped"] == 0
 
 
@@ -569,7 +569,7 @@ def test_buffered_log_bound_drops_and_counts_then_flushes_on_shutdown(tmp_path):
             assert api.post("/v1/decisions", q, who="reader").status_code == 200  # answered even when dropped
         local = api.state.log.local_stats()
         assert (local["buffered"], local["dropped"], local["written"]) == (3, 2, 0)
-        stats = api.get("/v1/decision-logs/stats").json()
+        stats = api.get("/v1/decision-logs/stats", who="operator").json()
         assert stats["totals"]["dropped"] == 2 and stats["totals"]["buffered"] == 3
     # the flusher never ran (an hour's interval): the shutdown wrote the buffer
     with make_engine(url).begin() as c:
@@ -595,12 +595,12 @@ def test_logging_off_and_sampling(tmp_path):
     q = {"actor": "D-ZJ", "matter": "M-WXZJ", "target": TOWN}
     with running_api(tmp_path, "sqlite", decision_log="off") as api:
         api.post("/v1/decisions", q, who="reader")
-        assert api.get("/v1/decision-logs").json()["items"] == []
+        assert api.get("/v1/decision-logs", who="operator").json()["items"] == []
     with running_api(tmp_path / "s", "sqlite", decision_log_sample=0.0) as api:
         for _ in range(3):
             api.post("/v1/decisions", q, who="reader")
-        assert api.get("/v1/decision-logs").json()["items"] == []
-        assert api.get("/v1/decision-logs/stats").json()["totals"]["sampled_out"] == 3
+        assert api.get("/v1/decision-logs", who="operator").json()["items"] == []
+        assert api.get("/v1/decision-logs/stats", who="operator").json()["totals"]["sampled_out"] == 3
 
 
 # --------------------------------------------------------------------------- the CLI
@@ -666,7 +666,7 @@ def test_answers_name_paths_relative_to_the_policy_root_never_the_servers(api):
     (api.root / "sub" / "dispatch.yaml").write_text(
         "assignments:\n  - {id: A-STREET, by: D-MZ, to: \"370402002\", matter: M-WXZJ, date: 2025-03-01}\n",
         encoding="utf-8")
-    assert api.post("/v1/policy/reload").json()["changed"] is True
+    assert api.post("/v1/policy/reload", who="operator").json()["changed"] is True
     found = api.get("/v1/findings?on=2025-03-03").json()["items"]
     assert [f["file"] for f in found] == ["sub/dispatch.yaml"]
     answers = [

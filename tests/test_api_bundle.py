@@ -85,14 +85,14 @@ def test_a_reload_picks_up_a_newly_published_revision(tmp_path):
     root, bundle_db, first = _published(tmp_path)
     with running_api(tmp_path / "served", "sqlite", bundle=bundle_db) as api:
         assert api.get("/v1/policy", who="reader").json()["revision"] == first["revision"]
-        assert api.post("/v1/policy/reload").json()["changed"] is False
+        assert api.post("/v1/policy/reload", who="operator").json()["changed"] is False
         (root / "dispatch.yaml").write_text(
             "assignments:\n  - {id: A-STREET, by: D-MZ, to: \"370402002\", matter: M-WXZJ, date: 2025-03-01}\n",
             encoding="utf-8")
         assert build_bundle(root, tmp_path / "store", LoadOptions(workers=1)).ok
         second = publish(tmp_path / "store", bundle_db)
         assert second["revision"] != first["revision"]
-        reloaded = api.post("/v1/policy/reload").json()
+        reloaded = api.post("/v1/policy/reload", who="operator").json()
         assert reloaded["changed"] is True and reloaded["revision"] == second["revision"]
         assert api.get("/v1/findings?on=2025-03-03", who="reader").json()["total"] > 0
 
@@ -101,7 +101,7 @@ def test_an_unreadable_bundle_keeps_the_revision_in_service(tmp_path):
     _root, bundle_db, first = _published(tmp_path)
     with running_api(tmp_path / "served", "sqlite", bundle=bundle_db) as api:
         (tmp_path / "bundle.db").unlink()  # gone: a reload must refuse and keep serving
-        r = api.post("/v1/policy/reload")
+        r = api.post("/v1/policy/reload", who="operator")
         assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
         assert r.json()["code"] == "policy-invalid"
         assert api.get("/v1/policy", who="reader").json()["revision"] == first["revision"]

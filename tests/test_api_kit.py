@@ -39,6 +39,8 @@ WHO = {
     "other_county": ("370403", "approver"),  # 薛城区
     "city": (CITY, "approver"),  # 枣庄市
     "admin": (COUNTY, "admin"),
+    "other_admin": ("370403", "admin"),  # 薛城区's admin: sees nothing of 市中区
+    "operator": (CITY, "operator"),  # reload, tick, verify, system-wide decision logs
 }
 
 

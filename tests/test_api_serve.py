@@ -87,7 +87,7 @@ def test_two_workers_serve_one_consistent_api(tmp_path, db):
     made = subprocess.run([ADMISSION, "token", "create", "--unit", COUNTY, "--role", "admin", "--db", url],
                           capture_output=True, text=True, check=True)
     tokens = {"admin": made.stdout.strip()}
-    for name, unit, role in (("tj", D_TJ, "department"), ("town", TOWN, "township"), ("bb", D_BB, "reviewer"),
+    for name, unit, role in (("operator", COUNTY, "operator"), ("tj", D_TJ, "department"), ("town", TOWN, "township"), ("bb", D_BB, "reviewer"),
                              ("county", COUNTY, "approver"), ("reader", "D-MZ", "reader")):
         tokens[name] = create_token(engine, unit=unit, role=role)[1]
     engine.dispose()
@@ -164,7 +164,7 @@ def test_two_workers_serve_one_consistent_api(tmp_path, db):
             assert ok["outcome"] == "allow" and ok["authority"]["record"] == aid
         # a reload through one worker reaches the other
         (root / "more.yaml").write_text("matters:\n  - {id: M-NEW, name: 新事项, domain: 综合保障}\n", encoding="utf-8")
-        done = c.post("/v1/policy/reload", headers=h("admin")).json()
+        done = c.post("/v1/policy/reload", headers=h("operator")).json()
         assert done["changed"] is True
         each_worker(base, "/v1/ready", lambda b: b["revision"] == done["revision"])
         for _ in range(4):

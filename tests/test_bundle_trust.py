@@ -255,10 +255,10 @@ def test_a_replica_with_a_key_refuses_unsigned_and_replayed_revisions_and_keeps_
             encoding="utf-8")
         second = _build(root, store, private)
         publish(store, bundle_db)
-        assert api.post("/v1/policy/reload").json()["revision"] == second["revision"]
+        assert api.post("/v1/policy/reload", who="operator").json()["revision"] == second["revision"]
 
         publish(store, bundle_db, first["revision"])  # an older signed revision made current again
-        r = api.post("/v1/policy/reload")
+        r = api.post("/v1/policy/reload", who="operator")
         assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
         assert r.json()["code"] == "bundle-replayed"
         assert api.get("/v1/policy", who="reader").json()["revision"] == second["revision"]
@@ -267,7 +267,7 @@ def test_a_replica_with_a_key_refuses_unsigned_and_replayed_revisions_and_keeps_
         (root / "more.yaml").write_text("matters:\n  - {id: M-EXTRA, name: 新增事项, domain: 综合}\n", encoding="utf-8")
         third = build_bundle(root, store, LoadOptions(workers=1)).manifest  # not signed
         publish(store, bundle_db)
-        r = api.post("/v1/policy/reload")
+        r = api.post("/v1/policy/reload", who="operator")
         assert r.status_code == 422 and r.json()["code"] == "bundle-unsigned"
         assert third["revision"] in r.json()["detail"]
         assert api.get("/v1/policy", who="reader").json()["revision"] == second["revision"]

@@ -23,7 +23,7 @@ from .settings import ApiSettings
 DESCRIPTION = """乡镇履职事项清单、事项准入与赋权的合规接口（示例策略，非官方清单）。
 
 - 认证：`Authorization: Bearer <token>`（`admission token create --unit U --role R`）。
-- 角色：reader、department、township、reviewer、approver、admin。
+- 角色：reader、department、township、reviewer、approver、admin（限本单位及下级）、operator（运维：重载策略、决策日志、审计校验、tick）。
 - 错误：RFC 9457 `application/problem+json`，`title`/`detail` 为中文，`code` 为稳定的英文代码。
 - 改动申请（步骤、意见、答复）：必须带 `If-Match`，值为申请的 ETag（`GET /v1/applications/{id}` 的响应头
   `ETag` 或响应体 `etag`）；过期返回 412，缺少返回 428，`If-Match: *` 表示本次请求不论版本。需要“最后写入为准”的

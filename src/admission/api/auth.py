@@ -10,7 +10,10 @@ the store keeps only its SHA-256.  Each token names a unit and a role:
 | township | the reader's rights; give opinions for itself and its villages, apply for a dynamic adjustment for itself |
 | reviewer | the reader's rights; review the applications of its county, answer dissents |
 | approver | the reader's rights; approve, enter, exit the applications of its county (a city government: escalated ones) |
-| admin | everything that reads; reload the policy, decision logs, audit-chain verification, tick |
+| admin | everything that reads, within its unit's subtree (the unit and all units under it): applications, dossiers, histories, opinions, decision logs whose caller, actor or target unit lies there |
+| operator | the reader's rights; system-wide: reload the policy, decision logs, audit-chain verification, tick (its unit is only a label: any unit of the policy) |
+
+An application outside an admin's subtree is answered exactly as one that does not exist.
 
 Which applications a token may see and which flow roles its unit may play are decided here
 (`visible`, `FLOW_ROLES`); the workflow service enforces the flow's roles and separation of
@@ -33,7 +36,7 @@ from sqlalchemy.engine import Engine
 from ..language.enums import UnitKind
 from ..store.api_tables import ApiToken
 
-ROLES = ("reader", "department", "township", "reviewer", "approver", "admin")
+ROLES = ("reader", "department", "township", "reviewer", "approver", "admin", "operator")
 TOKEN_PREFIX = "adm_"
 
 #: the flow roles (docs/flows.md) a token role may play; the service checks the unit holds them
@@ -151,15 +154,38 @@ def townships_of(index, targets) -> set[str]:
     return {units[t].township if units[t].kind == UnitKind.village else t for t in targets if t in units}
 
 
+def in_subtree(index, unit: str | None, root: str) -> bool:
+    """Is `unit` the unit `root` or under it (following `parent`)?"""
+    units = index.units
+    seen: set[str] = set()
+    while unit is not None and unit not in seen:
+        if unit == root:
+            return True
+        seen.add(unit)
+        u = units.get(unit)
+        if u is None:
+            return False
+        unit = u.record.parent
+    return False
+
+
+def subtree(index, root: str) -> frozenset[str]:
+    """The unit `root` and every unit under it (empty when `root` is not in the policy)."""
+    if root not in index.units:
+        return frozenset()
+    return frozenset(u for u in index.units if in_subtree(index, u, root))
+
+
 def visible(caller: Caller, app, index) -> bool:
     """May this caller see this application?  (If not, the API answers as if it did not exist.)"""
     role = caller.role
-    if role == "admin":
-        return True
     units = index.units
     me = units.get(caller.unit)
-    if me is None or role == "reader":
+    if me is None or role in ("reader", "operator"):
         return False
+    if role == "admin":
+        return (in_subtree(index, app.applicant_unit, caller.unit)
+                or any(in_subtree(index, t, caller.unit) for t in app.targets))
     if role == "department":
         if me.attributed == app.applicant_unit:
             return True

@@ -42,7 +42,7 @@ from collections import deque
 from collections.abc import Iterator
 
 import orjson
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
 from ..store.api_tables import DecisionLog, DecisionLogWorker
@@ -231,8 +231,9 @@ class DecisionLogger:
                 "flush_seconds": self.flush_seconds, "totals": totals, "workers": workers}
 
     def query(self, *, after: int = 0, limit: int = 100, since: dt.datetime | None = None,
-              until: dt.datetime | None = None, **filters) -> list[dict]:
-        """Stored entries after `after`, oldest first (this worker's buffer is written first)."""
+              until: dt.datetime | None = None, scope: frozenset[str] | None = None, **filters) -> list[dict]:
+        """Stored entries after `after`, oldest first (this worker's buffer is written first).
+        `scope` (a set of units) keeps only the entries whose caller, actor or target unit is in it."""
         if self.mode == "buffered":
             self.flush()
         stmt = select(_LOG).where(_LOG.c.seq > after)
@@ -248,6 +249,9 @@ class DecisionLogger:
             conds.append(_LOG.c.at >= since)
         if until is not None:
             conds.append(_LOG.c.at < until)
+        if scope is not None:
+            units = sorted(scope)
+            conds.append(or_(_LOG.c.caller_unit.in_(units), _LOG.c.actor.in_(units), _LOG.c.target.in_(units)))
         if conds:
             stmt = stmt.where(and_(*conds))
         with self.engine.begin() as c:

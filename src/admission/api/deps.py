@@ -52,6 +52,9 @@ def role_in(*roles: str):
 
 
 AdminDep = Annotated[Caller, Depends(role_in("admin"))]
+OperatorDep = Annotated[Caller, Depends(role_in("operator"))]
+#: decision logs: an operator system-wide, an admin within its unit's subtree
+LogReaderDep = Annotated[Caller, Depends(role_in("operator", "admin"))]
 WorkflowCaller = Annotated[Caller, Depends(role_in("admin", "department", "township", "reviewer", "approver"))]
 
 _ETAG = re.compile(r'^"(\d{1,12})"$')

@@ -22,7 +22,7 @@ from ..flow.service import stored_admissions
 from ..scale.shard import ShardedDecider
 from ..scale.signing import TrustError
 from ..store.db import migrate
-from .deps import AdminDep, CallerDep, StateDep
+from .deps import CallerDep, OperatorDep, StateDep
 from .problems import ApiProblem
 from .settings import ApiSettings
 from .state import AppState, api_engine, open_served_bundle
@@ -115,8 +115,8 @@ async def policy(caller: CallerDep, state: StateDep):
             "admission_seq": d.admission_seq, "counts": state.counts(), "loaded_shards": d.loaded()}
 
 
-@router.post("/policy/reload", summary="读取编译包的当前修订（仅管理员）")
-async def reload(caller: AdminDep, state: StateDep):
+@router.post("/policy/reload", summary="（运维）读取编译包的当前修订")
+async def reload(caller: OperatorDep, state: StateDep):
     return await state.reload()
 
 

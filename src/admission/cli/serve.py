@@ -98,7 +98,7 @@ def _bundle_revision_or_exit(spec: str) -> str:
 @token_app.command("create")
 def token_create(
     unit: Annotated[str, typer.Option("--unit", "-u", help="令牌所属单位 unit")],
-    role: Annotated[str, typer.Option("--role", "-r", help="reader|department|township|reviewer|approver|admin")],
+    role: Annotated[str, typer.Option("--role", "-r", help="reader|department|township|reviewer|approver|admin|operator")],
     name: Annotated[Optional[str], typer.Option(help="说明（哪个系统在用）label")] = None,
     db: Db = None,
     policies: Annotated[Optional[Path], typer.Option("--policies", "-p", help="核对单位与角色是否相符的策略目录")] = None,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from ...flow.service import flow_revision
-from ..deps import AdminDep, CallerDep, StateDep
+from ..deps import CallerDep, OperatorDep, StateDep
 from ..problems import ApiProblem
 from ..schemas import ChangeFeed, HealthOut, MeOut, PolicyOut, ReadyOut, ReloadOut
 from ..state import counts
@@ -49,8 +49,8 @@ async def policy(caller: CallerDep, state: StateDep):
 
 
 @router.post("/policy/reload", response_model=ReloadOut, responses=errors(*AUTH, 409, 422),
-             summary="重新加载策略目录（仅管理员）：先校验，不合格的策略决不替换在用的策略")
-async def reload(caller: AdminDep, state: StateDep):
+             summary="（运维）重新加载策略目录：先校验，不合格的策略决不替换在用的策略")
+async def reload(caller: OperatorDep, state: StateDep):
     return await state.reload()
 
 

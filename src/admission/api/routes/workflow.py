@@ -14,7 +14,7 @@ from ...flow.service import NotFound
 from ...language.base import ID_PATTERN
 from ..auth import FLOW_ROLES, Caller, visible
 from ..deps import (
-    ActingPersonDep, AdminDep, IdempotencyDep, IfMatchDep, Precondition, StateDep, WorkflowCaller, the_person,
+    ActingPersonDep, IdempotencyDep, IfMatchDep, OperatorDep, Precondition, StateDep, WorkflowCaller, the_person,
 )
 from ..idempotency import fingerprint, idempotent
 from ..problems import ApiProblem
@@ -210,9 +210,7 @@ async def list_applications(caller: WorkflowCaller, state: StateDep,
                             limit: Annotated[int, Query(ge=1, le=1000)] = 50):
     rt = state.rt
     filters = dict(state=state_, phase=phase, matter=matter, flow_id=flow, overdue=overdue)
-    if caller.role == "admin":
-        rows, total = await state.reading(rt.workflow.list, applicant=applicant, offset=offset, limit=limit, **filters)
-    elif caller.role == "department":
+    if caller.role == "department":
         me = rt.index.units.get(caller.unit)
         mine = me.attributed if me else caller.unit
         if applicant is not None and applicant != mine:
@@ -258,18 +256,18 @@ async def dossier(app_id: AppId, caller: WorkflowCaller, state: StateDep):
     return d
 
 
-# --------------------------------------------------------------------------- admin
+# --------------------------------------------------------------------------- operator
 @router.post("/workflow/tick", response_model=TickOut, responses=errors(*AUTH),
-             summary="（管理员）到期短期准入退出、逾期未反馈记为无意见、标记逾期")
-async def tick(caller: AdminDep, state: StateDep):
+             summary="（运维）到期短期准入退出、逾期未反馈记为无意见、标记逾期")
+async def tick(caller: OperatorDep, state: StateDep):
     out = await state.reading(state.rt.workflow.tick, on=state.today())
     await state.sync()
     return out
 
 
 @router.get("/audit/verify", response_model=VerifyOut, responses=errors(*AUTH),
-            summary="（管理员）校验审计链：逐条重算哈希与前后链接")
-async def verify(caller: AdminDep, state: StateDep):
+            summary="（运维）校验审计链：逐条重算哈希与前后链接")
+async def verify(caller: OperatorDep, state: StateDep):
     import datetime as dt
 
     problems = await state.reading(state.rt.workflow.verify_chain)
