@@ -7,7 +7,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from . import problems
-from .problems import MEDIA_TYPE, TITLES, Problem, problem_body
+from .problems import MEDIA_TYPE, TITLES, Problem, problem_body, unknown_parameter
 from .settings import ApiSettings
 
 DESCRIPTION = """乡镇履职事项清单、事项准入与赋权的合规接口（示例策略，非官方清单）。
@@ -53,7 +53,7 @@ def create_app(settings: ApiSettings | None = None) -> AdmissionApp:
 
     app = FastAPI(title="admission compliance API 准入合规接口", version=__version__, description=DESCRIPTION,
                   lifespan=lifespan, openapi_url="/v1/openapi.json", docs_url=None, redoc_url=None,
-                  separate_input_output_schemas=False)
+                  separate_input_output_schemas=False, dependencies=[Depends(known_query)])
     problems.install(app)
     _install_docs(app)
     from .routes import decide
@@ -128,7 +128,10 @@ def _openapi(app: FastAPI) -> dict:
     for ops in schema.get("paths", {}).values():
         for method, op in ops.items():
             responses = op.setdefault("responses", {})
+            responses.setdefault("400", {})  # malformed HTTP (Content-Length, framing): `protocol`, `BodyLimit`
+            responses.setdefault("422", {})  # at least an unknown query parameter (`known_query`)
             if op.get("requestBody") or method == "post":
+                responses.setdefault("408", {})  # a body that stops short (`read_timeout_seconds`)
                 responses.setdefault("413", {})
                 responses.setdefault("415", {})
             if op.get("security"):
@@ -139,6 +142,44 @@ def _openapi(app: FastAPI) -> dict:
                                        "content": {MEDIA_TYPE: {"schema": ref}}}
     app.openapi_schema = schema
     return schema
+
+
+async def known_query(request: Request) -> None:
+    """Refuse query parameters that the operation does not declare (422 `unknown-parameter`,
+    naming the nearest declared one): a misspelt filter must not silently widen an answer to
+    everything.  Declared names are the query parameters of the operation and of its
+    dependencies, by their alias.  A dependency of the whole app, so every route has it; the
+    decision fast path, which declares none, calls `unknown_parameter` itself."""
+    if not request.scope.get("query_string"):
+        return
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    allowed = _DECLARED.get(id(dependant))
+    if allowed is None:
+        allowed = _DECLARED[id(dependant)] = frozenset(_query_names(dependant))
+    unknown = [name for name in dict.fromkeys(request.query_params.keys()) if name not in allowed]
+    if unknown:
+        raise unknown_parameter(unknown, allowed)
+
+
+_DECLARED: dict[int, frozenset[str]] = {}
+
+
+def _query_names(dependant) -> set[str]:
+    from pydantic import BaseModel
+
+    names: set[str] = set()
+    for field in dependant.query_params:
+        annotation = getattr(field.field_info, "annotation", None)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):  # a query parameter model
+            names.update(f.alias or n for n, f in annotation.model_fields.items())
+        else:
+            names.add(field.alias)
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
 
 
 class _TooLarge(StarletteHTTPException):
@@ -282,10 +323,10 @@ def _is_json(content_type: bytes | None) -> bool:
     return media == b"application/json" or (media.startswith(b"application/") and media.endswith(b"+json"))
 
 
-async def _send_problem(send, scope, status: int, code: str, detail: str) -> None:
+async def _send_problem(send, scope, status: int, code: str, detail: str, **extra) -> None:
     import orjson
 
-    body = orjson.dumps(problem_body(status, code, detail, scope.get("path")))
+    body = orjson.dumps(problem_body(status, code, detail, scope.get("path"), **extra))
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})

@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException
 from ..evaluate.decide import Outcome
 from ..language.enums import AssignmentKind, AssignmentRole
 from .auth import Caller
-from .problems import MEDIA_TYPE, ApiProblem, problem_body, validation_errors
+from .problems import MEDIA_TYPE, ApiProblem, problem_body, unknown_parameter, validation_detail, validation_errors
 from .schemas import DecisionRequest, ExerciseQuestion, ExerciseRequest, Question
 from .state import AppState
 
@@ -154,6 +154,13 @@ class DecisionFastPath:
             await self.app(scope, receive, send)
             return
         path, adapter = route
+        if scope.get("query_string"):  # it declares no query parameters (as `app.known_query` checks elsewhere)
+            from urllib.parse import parse_qsl
+
+            names = [k for k, _ in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)]
+            if names:
+                await _send(send, scope, unknown_parameter(names))
+                return
         auth = None
         for name, value in scope["headers"]:
             if name == b"authorization":
@@ -166,8 +173,7 @@ class DecisionFastPath:
                 body = adapter.validate_json(raw)
             except ValidationError as exc:
                 errors = validation_errors([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()])
-                fields = "、".join(sorted({e["field"] or e["in"] for e in errors})[:10])
-                raise ApiProblem(422, "invalid-request", f"请求内容不符合接口定义：{fields}", errors=errors) from None
+                raise ApiProblem(422, "invalid-request", validation_detail(errors), errors=errors) from None
             content = await answer(state, body, raw, caller, path)
         except HTTPException:  # the body limit's 413, answered by BodyLimit
             raise
@@ -181,13 +187,16 @@ class DecisionFastPath:
                         "headers": [(b"content-type", JSON), (b"content-length", str(len(content)).encode())]})
             await send({"type": "http.response.body", "body": content})
             return
-        p = problem
-        body = orjson.dumps(problem_body(p.status, p.code, p.detail, scope["path"], errors=p.errors, title=p.title,
-                                         **p.extra), default=str)
-        headers = [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
-        headers += [(k.lower().encode(), v.encode()) for k, v in (p.headers or {}).items()]
-        await send({"type": "http.response.start", "status": p.status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await _send(send, scope, problem)
+
+
+async def _send(send, scope, p: ApiProblem) -> None:
+    body = orjson.dumps(problem_body(p.status, p.code, p.detail, scope["path"], errors=p.errors, title=p.title,
+                                     **p.extra), default=str)
+    headers = [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode(), v.encode()) for k, v in (p.headers or {}).items()]
+    await send({"type": "http.response.start", "status": p.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _authenticate(state: AppState, header: bytes | None) -> Caller:

@@ -98,18 +98,42 @@ async def idempotency_key(value: Annotated[str | None, Header(
 IdempotencyDep = Annotated[str | None, Depends(idempotency_key)]
 
 
+def _person_header_pattern() -> str:
+    """What `X-Acting-Person` accepts, as one regular expression (the OpenAPI `pattern` and the
+    server's check): 1–80 characters, each either one printable ASCII character other than space
+    and `%`, or one UTF-8 character percent-encoded byte by byte (well-formed UTF-8 only: no
+    overlong forms, no surrogates, nothing above U+10FFFF; no C0/C1 control characters and no
+    DEL); at least one character other than an encoded space."""
+    h = "[0-9A-Fa-f]"
+    k = f"%[89ABab]{h}"  # a continuation byte
+    ascii_ = f"%(?:2{h}|[3-6]{h}|7[0-9A-Ea-e])"  # U+0020..U+007E
+    two = f"%(?:[Cc]2%[ABab]{h}|[Cc][3-9A-Fa-f]{k}|[Dd]{h}{k})"  # U+00A0..U+07FF
+    three = f"%(?:[Ee]0%[ABab]{h}{k}|[Ee][1-9A-Ca-cEFef]{k}{k}|[Ee][Dd]%[89]{h}{k})"  # U+0800..U+FFFF, no surrogates
+    four = f"%(?:[Ff]0%(?:9{h}|[ABab]{h}){k}{k}|[Ff][1-3]{k}{k}{k}|[Ff]4%8{h}{k}{k})"  # U+10000..U+10FFFF
+    unit = f"(?:[!-$&-~]|{ascii_}|{two}|{three}|{four})"
+    return f"^(?=(?:%20)*(?:[!-$&-~]|%(?!20)))(?:{unit}){{1,80}}$"
+
+
+PERSON_HEADER_PATTERN = _person_header_pattern()
+PERSON_HEADER_MAX = 80 * 12  # 80 characters of 4 UTF-8 bytes, each written %XX
+_PERSON_HEADER = re.compile(PERSON_HEADER_PATTERN)
+
+
 async def acting_person_header(value: Annotated[str | None, Header(
-        alias="X-Acting-Person", max_length=400,
-        description="经办人（UTF-8 百分号编码，如 %E5%BC%A0%E4%B8%89）；也可写在请求体 person")] = None) -> str | None:
+        alias="X-Acting-Person",
+        description=("经办人：1–80 个字符的姓名，UTF-8 百分号编码（如 %E5%BC%A0%E4%B8%89）；可见 ASCII 字符（空格与 % 除外）"
+                     "可直接写；不含控制字符，不能全为空白；也可写在请求体 person"),
+        json_schema_extra={"pattern": PERSON_HEADER_PATTERN, "maxLength": PERSON_HEADER_MAX,
+                           "minLength": 1})] = None) -> str | None:
     if value is None:
         return None
     if not value.isascii():  # raw bytes (read as latin-1 by the server): refuse rather than store garbled
         raise ApiProblem(422, "bad-person", "X-Acting-Person 须为 ASCII：请将姓名按 UTF-8 百分号编码（如 %E5%BC%A0%E4%B8%89）")
-    try:
-        person = unquote(value, errors="strict").strip()
-    except UnicodeDecodeError:
-        raise ApiProblem(422, "bad-person", "X-Acting-Person 应为 UTF-8 百分号编码的姓名") from None
-    if not person or len(person) > 80 or any(ord(ch) < 32 or ord(ch) == 127 for ch in person):
+    if len(value) > PERSON_HEADER_MAX or not _PERSON_HEADER.fullmatch(value):
+        raise ApiProblem(422, "bad-person", "X-Acting-Person 应为 1–80 个字符的姓名，按 UTF-8 百分号编码，不含控制字符"
+                                            "（如 %E5%BC%A0%E4%B8%89）")
+    person = unquote(value, errors="strict").strip()
+    if not person:  # only whitespace other than an encoded space (e.g. U+3000)
         raise ApiProblem(422, "bad-person", "经办人应为 1–80 个字符的姓名")
     return person
 

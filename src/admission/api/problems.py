@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from ..flow.service import WorkflowError
+from ..language.base import DATE_RANGE_MESSAGE
 
 log = logging.getLogger("admission.api")
 
@@ -33,6 +34,7 @@ TITLES: dict[int, str] = {
     404: "不存在 Not Found",
     405: "方法不允许 Method Not Allowed",
     406: "无法提供该格式 Not Acceptable",
+    408: "请求超时 Request Timeout",
     409: "冲突 Conflict",
     412: "版本已过期 Precondition Failed",
     413: "请求体过大 Content Too Large",
@@ -116,6 +118,8 @@ _MESSAGES = {
     "model_attributes_type": "应为对象（映射）",
     "date_parsing": "应为日历日期 YYYY-MM-DD",
     "date_type": "应为日历日期 YYYY-MM-DD",
+    "date_range": DATE_RANGE_MESSAGE,
+    "datetime_parsing": "应为 ISO 8601 日期时间（如 2025-03-10T08:00:00+08:00），不接受数字",
     "literal_error": "取值不在可选范围内",
     "enum": "取值不在可选范围内",
     "too_short": "条目太少",
@@ -147,6 +151,40 @@ def validation_errors(errors: list[dict]) -> list[dict]:
     return out
 
 
+def unknown_parameter(names: list[str], allowed: frozenset[str] | set[str] = frozenset()) -> ApiProblem:
+    """422 `unknown-parameter` for query parameters an operation does not declare: the detail names
+    the first and the nearest declared name (or the declared ones), `errors` each of them."""
+    import difflib
+
+    def near(name: str) -> str | None:
+        found = difflib.get_close_matches(name, sorted(allowed), n=1, cutoff=0.5)
+        return found[0] if found else None
+
+    def shown(name: str) -> str:
+        return name if len(name) <= 80 else name[:80] + "…"
+
+    def message(name: str) -> str:
+        text = f"未知的查询参数 {shown(name)}"
+        if near(name):
+            return text + f"；是否要写 {near(name)}？"
+        if allowed:
+            return text + f"；可用的参数：{'、'.join(sorted(allowed))}"
+        return text + "；此接口不接受查询参数"
+
+    errors = [{"in": "query", "field": shown(n), "code": "unknown-parameter", "message": message(n),
+               **({"did_you_mean": near(n)} if near(n) else {})} for n in names[:100]]
+    return ApiProblem(422, "unknown-parameter", message(names[0]), errors=errors)
+
+
+def validation_detail(errors: list[dict]) -> str:
+    """The `detail` of a 422 for validation errors: the fields, and the date range if one is out of it."""
+    fields = "、".join(sorted({e["field"] or e["in"] for e in errors})[:10])
+    detail = f"请求内容不符合接口定义：{fields}"
+    if any(e["code"] == "date_range" for e in errors):
+        detail += f"（{DATE_RANGE_MESSAGE}）"
+    return detail
+
+
 # --------------------------------------------------------------------------- handlers
 def install(app) -> None:
     @app.exception_handler(ApiProblem)
@@ -162,9 +200,7 @@ def install(app) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
         errors = validation_errors(list(exc.errors()))
-        fields = "、".join(sorted({e["field"] or e["in"] for e in errors})[:10])
-        return problem_response(422, "invalid-request", f"请求内容不符合接口定义：{fields}", request.url.path,
-                                errors=errors)
+        return problem_response(422, "invalid-request", validation_detail(errors), request.url.path, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):

@@ -36,12 +36,9 @@ def _uvicorn_options(log_level: str, access_log: bool) -> dict:
         kw["loop"] = "uvloop"
     except ImportError:
         pass
-    try:
-        import httptools  # noqa: F401
+    from .protocol import protocol_class
 
-        kw["http"] = "httptools"
-    except ImportError:
-        pass
+    kw["http"] = protocol_class()  # uvicorn's httptools (or h11) protocol, answering problem+json, with a read timeout
     return kw
 
 

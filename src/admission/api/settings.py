@@ -27,6 +27,9 @@ class ApiSettings(BaseSettings):
 
     max_batch: int = Field(default=10_000, ge=1, le=100_000, description="一次批量问题的上限")
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, description="请求体大小上限（字节）")
+    read_timeout_seconds: float = Field(default=10.0, gt=0, le=3600, description=(
+        "读取超时（秒）：请求开始后，客户端须在此时间内送来下一段数据，直到请求收完；否则答 408 并关闭连接 "
+        "(a request whose body stops short of its Content-Length is answered 408)"))
     page_limit_max: int = Field(default=1000, ge=1)
 
     decision_log: Literal["buffered", "sync", "off"] = Field(

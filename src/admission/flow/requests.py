@@ -8,11 +8,21 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
+from pydantic_core import PydanticCustomError
 
-from ..language.base import Date, Id, StrictModel, Text, one_or_many
+from ..language.base import BoundedDate, Id, StrictModel, Text
 from ..language.enums import Term
 
-IdList = Annotated[list[Id], BeforeValidator(one_or_many)]
+
+def _a_list(value):
+    """A request names its ids as a JSON array: a lone string is not read as a list of one (the
+    policy loader's shorthand is not offered to requests)."""
+    if not isinstance(value, list):
+        raise PydanticCustomError("list_type", "Input should be a valid list")
+    return value
+
+
+IdList = Annotated[list[Id], BeforeValidator(_a_list)]
 
 
 class Resources(StrictModel):
@@ -37,8 +47,8 @@ class AdmissionRequest(StrictModel):
     reason: Text = Field(title="申请理由")
     basis: Id = Field(title="依据（已登记的依据标识）")
     term: Term = Field(title="期限类型")
-    start: Date | None = Field(default=None, title="拟进入日期")
-    end: Date | None = Field(default=None, title="结束日期（短期准入必填，含当日）")
+    start: BoundedDate | None = Field(default=None, title="拟进入日期")
+    end: BoundedDate | None = Field(default=None, title="结束日期（短期准入必填，含当日）")
     resources: Resources = Field(default_factory=Resources, title="随事项下沉的资源")
 
     @model_validator(mode="after")

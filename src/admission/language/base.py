@@ -4,10 +4,11 @@ in which YAML file they were written, dates, and ids."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, ClassVar
 
 from pydantic import (
-    BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, StringConstraints, WithJsonSchema, model_validator,
+    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, StringConstraints, WithJsonSchema, model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -48,6 +49,48 @@ def _calendar_date(value: Any) -> Any:
 
 #: A calendar date in China's time zone, written YYYY-MM-DD.
 Date = Annotated[dt.date, BeforeValidator(_calendar_date)]
+
+#: The one range of dates (and of the date part of date-times) that requests may name: from the
+#: founding of the People's Republic to the end of the 22nd century.  Policy files are not bounded.
+DATE_MIN = dt.date(1949, 10, 1)
+DATE_MAX = dt.date(2199, 12, 31)
+DATE_RANGE = f"{DATE_MIN.isoformat()} 至 {DATE_MAX.isoformat()}"
+DATE_RANGE_MESSAGE = f"日期须在 {DATE_RANGE} 之间（含首尾）"
+
+
+def _date_in_range(value: dt.date) -> dt.date:
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise PydanticCustomError("date_range", DATE_RANGE_MESSAGE)
+    return value
+
+
+#: A calendar date YYYY-MM-DD within `DATE_MIN` .. `DATE_MAX` (request fields: `on`, `start`, `effective`, …).
+BoundedDate = Annotated[dt.date, BeforeValidator(_calendar_date), AfterValidator(_date_in_range),
+                        Field(json_schema_extra={"formatMinimum": DATE_MIN.isoformat(),
+                                                 "formatMaximum": DATE_MAX.isoformat()})]
+
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"
+                           r"(?:Z|[+-]\d{2}:\d{2})?)?", re.ASCII)
+
+
+def _iso_datetime(value: Any) -> Any:
+    """Only ISO 8601 text (a date, or a date and a time, with an optional offset); never numbers,
+    which pydantic would read as Unix timestamps."""
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATETIME.fullmatch(value):
+        try:
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PydanticCustomError("datetime_parsing", "not an ISO 8601 date-time such as 2025-03-10T08:00:00+08:00")
+
+
+#: A date-time written in ISO 8601 (2025-03-10, 2025-03-10T08:00:00+08:00), its date within the range.
+BoundedDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime), AfterValidator(_date_in_range),
+                            Field(json_schema_extra={"formatMinimum": DATE_MIN.isoformat() + "T00:00:00Z",
+                                                     "formatMaximum": DATE_MAX.isoformat() + "T23:59:59Z"})]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 

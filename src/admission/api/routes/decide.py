@@ -9,17 +9,16 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from .. import views
 from ..decisions import answer
 from ..deps import CallerDep, StateDep
-from ...language.base import Date
-from ...language.base import ID_PATTERN
+from ...language.base import DATE_RANGE, ID_PATTERN
 from ..schemas import (
-    NO_CONTROL, ApiId, DecisionBatchOut, DecisionOut, DecisionRequest, DutiesOut, ExerciseRequest, FindingPage, MatterPage,
+    NO_CONTROL, ApiDate, ApiId, DecisionBatchOut, DecisionOut, DecisionRequest, DutiesOut, ExerciseRequest, FindingPage, MatterPage,
     OwnersOut,
 )
 from . import AUTH, errors, json_response
 
 router = APIRouter(prefix="/v1", tags=["decisions 决定与查询"])
 
-DayQuery = Annotated[Date | None, Query(description="日期 YYYY-MM-DD（默认今天，北京时间）")]
+DayQuery = Annotated[ApiDate | None, Query(description=f"日期 YYYY-MM-DD（默认今天，北京时间），{DATE_RANGE}")]
 IdQuery = Annotated[str, Query(min_length=1, max_length=80, pattern=ID_PATTERN)]
 OptId = Annotated[str | None, Query(max_length=80, pattern=ID_PATTERN)]
 OptText = Annotated[str | None, Query(max_length=200, pattern=NO_CONTROL)]

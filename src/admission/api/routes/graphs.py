@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..auth import visible
 from ..problems import ApiProblem
+from ..schemas import ApiDate
 
 router = APIRouter(tags=["graphs 图"])
 COOKIE = "admission_token"
@@ -73,7 +74,7 @@ def _render(state, view: str, ident: str, on: dt.date, expanded: bool) -> bytes:
             responses={200: {"content": {SVG: {}}}, 404: {}})
 async def graph(request: Request, view: Literal["unit", "department", "matter", "county", "flow"],
                 ident: Annotated[str, Path(max_length=80, pattern=r"^[0-9A-Za-z\u4e00-\u9fff_.\-]+$")],
-                on: dt.date | None = None, expanded: bool = False) -> Response:
+                on: ApiDate | None = None, expanded: bool = False) -> Response:
     await _caller(request)
     state = request.app.state.admission
     day = on or state.today()
@@ -82,7 +83,7 @@ async def graph(request: Request, view: Literal["unit", "department", "matter", 
 
 
 @router.get("/review", response_class=HTMLResponse, summary="审查页面 review page", include_in_schema=False)
-async def review(request: Request, token: str | None = None, on: dt.date | None = None) -> Response:
+async def review(request: Request, token: str | None = None, on: ApiDate | None = None) -> Response:
     if token:
         response = RedirectResponse("/review" + (f"?on={on}" if on else ""), status_code=303)
         response.set_cookie(COOKIE, token, httponly=True, samesite="strict")

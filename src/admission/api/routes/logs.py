@@ -11,9 +11,10 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.responses import StreamingResponse
 
+from ...language.base import DATE_RANGE
 from ..auth import Caller, subtree
 from ..deps import LogReaderDep, OperatorDep, StateDep
-from ..schemas import NO_CONTROL, DecisionLogPage, DecisionLogStats
+from ..schemas import NO_CONTROL, ApiDateTime, DecisionLogPage, DecisionLogStats
 from . import AUTH, errors
 
 router = APIRouter(prefix="/v1/decision-logs", tags=["decision logs 决策日志"])
@@ -36,8 +37,8 @@ def _filters(decision_id, path, caller_unit, actor, matter, target, outcome, cod
 async def query(caller: LogReaderDep, state: StateDep,
                 after: Annotated[int, Query(ge=0, le=2_147_483_647, description="上一页最后一条的 seq")] = 0,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                since: Annotated[dt.datetime | None, Query(description="不早于（ISO 8601）")] = None,
-                until: Annotated[dt.datetime | None, Query(description="早于（ISO 8601）")] = None,
+                since: Annotated[ApiDateTime | None, Query(description=f"不早于（ISO 8601，{DATE_RANGE}）")] = None,
+                until: Annotated[ApiDateTime | None, Query(description=f"早于（ISO 8601，{DATE_RANGE}）")] = None,
                 decision_id: Text80 = None,
                 path: Annotated[Literal["decisions", "exercise-checks"] | None, Query()] = None,
                 caller_unit: Text80 = None, actor: Text80 = None, matter: Text80 = None, target: Text80 = None,
@@ -55,8 +56,8 @@ async def query(caller: LogReaderDep, state: StateDep,
     response_class=StreamingResponse, summary="导出决策日志（JSON Lines；运维：全部；管理员：本单位及下级）")
 async def export(caller: LogReaderDep, state: StateDep,
                  after: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0,
-                 since: Annotated[dt.datetime | None, Query()] = None,
-                 until: Annotated[dt.datetime | None, Query()] = None,
+                 since: Annotated[ApiDateTime | None, Query()] = None,
+                 until: Annotated[ApiDateTime | None, Query()] = None,
                  matter: Text80 = None, actor: Text80 = None, target: Text80 = None,
                  outcome: Annotated[Literal["allow", "deny", "error"] | None, Query()] = None):
     if state.log.mode == "buffered":

@@ -13,7 +13,7 @@ decision fast path and the sharded replica all share one set of models.
 from __future__ import annotations
 
 from .catalogue import FindingOut, FindingPage, MatterOut, MatterPage
-from .common import NO_CONTROL, TEXT_PATTERN, ApiId, Body, Day, Out, Person, Short, Text
+from .common import NO_CONTROL, TEXT_PATTERN, ApiDate, ApiDateTime, ApiId, Body, Day, Out, Person, Short, Text
 from .decisions import (
     AuthorityOut, DecisionBatchOut, DecisionOut, DecisionRequest, ExerciseBatch, ExerciseQuestion, ExerciseRequest,
     Kind, Question, QuestionBatch, ReasonOut, Role,
@@ -28,7 +28,7 @@ from .workflow import (
 
 __all__ = [
     "NO_CONTROL", "TEXT_PATTERN", "AdmissionOut", "AnswerBody", "ApiId", "ApplicationOut", "ApplicationPage",
-    "ApplyBody", "AuthorityOut", "Body", "CallerOut", "ChangeFeed", "ChangeOut", "Day", "DecisionBatchOut",
+    "ApiDate", "ApiDateTime", "ApplyBody", "AuthorityOut", "Body", "CallerOut", "ChangeFeed", "ChangeOut", "Day", "DecisionBatchOut",
     "DecisionLogEntry", "DecisionLogPage", "DecisionLogStats", "DecisionOut", "DecisionRequest", "DossierOut",
     "DutiesOut", "EntryOut", "ExerciseBatch", "ExerciseQuestion", "ExerciseRequest", "FindingOut", "FindingPage",
     "FlowOut", "HealthOut", "Kind", "LogEntryOut", "MatterOut", "MatterPage", "MeOut", "OpinionBody", "OpinionOut",

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from ...language.base import ID_PATTERN, Date
+from ...language.base import DATE_RANGE, ID_PATTERN, BoundedDate, BoundedDateTime
 
 #: text without control characters (tab and line breaks allowed in long text); PostgreSQL cannot store NUL
 NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
@@ -17,7 +17,12 @@ ApiId = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=ID
 Person = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$")]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=TEXT_PATTERN)]
 Short = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_CONTROL)]
-Day = Annotated[Date, Field(description="日历日期 YYYY-MM-DD（北京时间）")]
+#: Every date and date-time of a request body or query parameter is one of these two: the range
+#: `DATE_MIN` .. `DATE_MAX` (1949-10-01 .. 2199-12-31) is defined once, in `language.base`.
+ApiDate = Annotated[BoundedDate, Field(description=f"日历日期 YYYY-MM-DD（北京时间），{DATE_RANGE}")]
+ApiDateTime = Annotated[BoundedDateTime, Field(description=(
+    f"ISO 8601 日期时间（如 2025-03-10T08:00:00+08:00，或只写日期），日期在 {DATE_RANGE}；不接受数字"))]
+Day = ApiDate
 
 
 class Body(BaseModel):
