@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from . import problems
+from . import problems, reading
 from .problems import MEDIA_TYPE, TITLES, Problem, problem_body, unknown_parameter
 from .settings import ApiSettings
 
@@ -55,6 +55,7 @@ def create_app(settings: ApiSettings | None = None) -> AdmissionApp:
                   lifespan=lifespan, openapi_url="/v1/openapi.json", docs_url=None, redoc_url=None,
                   separate_input_output_schemas=False, dependencies=[Depends(known_query)])
     problems.install(app)
+    reading.install(app)
     _install_docs(app)
     from .routes import decide
     from .routes import graphs

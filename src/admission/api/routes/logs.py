@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.responses import StreamingResponse
 
@@ -15,6 +15,8 @@ from ...language.base import DATE_RANGE
 from ..auth import Caller, subtree
 from ..deps import LogReaderDep, OperatorDep, StateDep
 from ..schemas import NO_CONTROL, ApiDateTime, DecisionLogPage, DecisionLogStats
+from ..problems import ApiProblem
+from ..reading import deprecate
 from . import AUTH, errors
 
 router = APIRouter(prefix="/v1/decision-logs", tags=["decision logs 决策日志"])
@@ -34,7 +36,7 @@ def _filters(decision_id, path, caller_unit, actor, matter, target, outcome, cod
 
 @router.get("", response_model=DecisionLogPage, responses=errors(*AUTH, 422),
             summary="查询决策日志（运维：全部；管理员：本单位及下级；一次请求一条，按序号翻页；actor/matter/target 只筛单个问题）")
-async def query(caller: LogReaderDep, state: StateDep,
+async def query(caller: LogReaderDep, state: StateDep, response: Response,
                 after: Annotated[int, Query(ge=0, le=2_147_483_647, description="上一页最后一条的 seq")] = 0,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                 since: Annotated[ApiDateTime | None, Query(description=f"不早于（ISO 8601，{DATE_RANGE}）")] = None,
@@ -43,10 +45,18 @@ async def query(caller: LogReaderDep, state: StateDep,
                 path: Annotated[Literal["decisions", "exercise-checks"] | None, Query()] = None,
                 caller_unit: Text80 = None, actor: Text80 = None, matter: Text80 = None, target: Text80 = None,
                 outcome: Annotated[Literal["allow", "deny", "error"] | None, Query()] = None,
-                code: Text80 = None, revision: Text80 = None):
+                rule: Annotated[str | None, Query(max_length=80, pattern=NO_CONTROL, description="规则代码（如 pushdown-unlisted）")] = None,
+                revision: Text80 = None,
+                code: Annotated[str | None, Query(max_length=80, pattern=NO_CONTROL, deprecated=True,
+                                                  description="已弃用（同 rule），请改用 rule")] = None):
+    if code is not None:
+        if rule is not None and rule != code:
+            raise ApiProblem(422, "conflicting-parameters", "rule 与已弃用的 code 不一致：只写 rule")
+        deprecate(response, "code", "rule")
+        rule = code
     rows = await run_in_threadpool(state.log.query, after=after, limit=limit, since=_utc(since), until=_utc(until),
                                    scope=_scope(caller, state),
-                                   **_filters(decision_id, path, caller_unit, actor, matter, target, outcome, code,
+                                   **_filters(decision_id, path, caller_unit, actor, matter, target, outcome, rule,
                                               revision))
     return {"items": rows, "next_after": rows[-1]["seq"] if rows else after}
 

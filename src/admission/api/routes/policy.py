@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from ...flow.service import flow_revision
 from ..deps import CallerDep, OperatorDep, StateDep
 from ..problems import ApiProblem
+from ..reading import CONDITIONAL, ETAG_HEADER, NOT_MODIFIED, deprecate
 from ..schemas import ChangeFeed, HealthOut, MeOut, PolicyOut, ReadyOut, ReloadOut
 from ..state import counts
 from . import AUTH, errors
@@ -39,7 +40,8 @@ async def me(caller: CallerDep, state: StateDep):
     return {"token_id": caller.token_id, "unit": caller.unit, "unit_name": u.name if u else None, "role": caller.role}
 
 
-@router.get("/policy", response_model=PolicyOut, responses=errors(*AUTH), summary="当前策略：修订、加载时间、数量")
+@router.get("/policy", response_model=PolicyOut, responses={200: {"headers": ETAG_HEADER}, **NOT_MODIFIED, **errors(*AUTH)},
+            dependencies=CONDITIONAL, summary="当前策略：修订、加载时间、数量")
 async def policy(caller: CallerDep, state: StateDep):
     rt = state.rt
     return {"revision": rt.base_policy.revision, "effective_revision": rt.index.revision, "loaded_at": state.loaded_at,
@@ -55,12 +57,19 @@ async def reload(caller: OperatorDep, state: StateDep):
 
 
 @router.get("/changes", response_model=ChangeFeed, responses=errors(*AUTH, 422),
-            summary="变化流：准入进入与退出、动态调整、策略重载（按序号）")
-async def changes(caller: CallerDep, state: StateDep,
-                  since: Annotated[int, Query(ge=0, le=2_147_483_647, description="上次看到的序号")] = 0,
-                  limit: Annotated[int, Query(ge=1, le=1000)] = 100):
-    rows = await run_in_threadpool(state.rt.workflow.changes, since, limit)
+            summary="变化流：准入进入与退出、动态调整、策略重载（按序号，after 为上次看到的序号）")
+async def changes(caller: CallerDep, state: StateDep, response: Response,
+                  after: Annotated[int | None, Query(ge=0, le=2_147_483_647, description="上次看到的序号（首次为 0）")] = None,
+                  limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                  since: Annotated[int | None, Query(ge=0, le=2_147_483_647, deprecated=True,
+                                                     description="已弃用（同 after），请改用 after")] = None):
+    if since is not None:
+        if after is not None and after != since:
+            raise ApiProblem(422, "conflicting-parameters", "after 与已弃用的 since 不一致：只写 after")
+        deprecate(response, "since", "after")
+    start = after if after is not None else (since or 0)
+    rows = await run_in_threadpool(state.rt.workflow.changes, start, limit)
     items = [{"seq": r.seq, "kind": r.kind, "application_id": r.application_id, "at": r.at, "payload": r.payload}
              for r in rows]
-    return {"items": items, "next_since": items[-1]["seq"] if items else since,
-            "admission_seq": state.rt.index.admission_seq}
+    nxt = items[-1]["seq"] if items else start
+    return {"items": items, "next_after": nxt, "next_since": nxt, "admission_seq": state.rt.index.admission_seq}

@@ -18,6 +18,7 @@ from ..deps import (
 )
 from ..idempotency import fingerprint, idempotent
 from ..problems import ApiProblem
+from ..reading import PageDep, page_body
 from ..schemas import (
     AnswerBody, ApplicationOut, ApplicationPage, ApplyBody, DossierOut, LogEntryOut, OpinionBody, OpinionOut,
     StepBody, TickOut, VerifyOut,
@@ -206,9 +207,9 @@ async def list_applications(caller: WorkflowCaller, state: StateDep,
                             flow: Annotated[str | None, Query(max_length=80, pattern=ID_PATTERN)] = None,
                             applicant: Annotated[str | None, Query(max_length=80, pattern=ID_PATTERN)] = None,
                             overdue: Annotated[bool | None, Query()] = None,
-                            offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
-                            limit: Annotated[int, Query(ge=1, le=1000)] = 50):
+                            page: PageDep = None):
     rt = state.rt
+    offset, limit = page.after, page.limit
     filters = dict(state=state_, phase=phase, matter=matter, flow_id=flow, overdue=overdue)
     if caller.role == "department":
         me = rt.index.units.get(caller.unit)
@@ -221,7 +222,7 @@ async def list_applications(caller: WorkflowCaller, state: StateDep,
         every, _ = await state.reading(rt.workflow.list, applicant=applicant, offset=0, limit=10**9, **filters)
         seen = [a for a in every if visible(caller, a, rt.index)]
         total, rows = len(seen), seen[offset:offset + limit]
-    return {"total": total, "offset": offset, "limit": limit, "items": [app_out(a) for a in rows]}
+    return page_body(page, [app_out(a) for a in rows], total)
 
 
 @router.get("/applications/{app_id}", response_model=ApplicationOut,

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .common import Out
+from .common import Out, SnapshotPage
 
 
 class MatterOut(Out):
@@ -22,16 +22,14 @@ class MatterOut(Out):
     needs_specialist: bool
 
 
-class MatterPage(Out):
+class MatterPage(SnapshotPage):
     revision: str
-    total: int
-    offset: int
-    limit: int
     items: list[MatterOut]
 
 
 class FindingOut(Out):
-    code: str
+    rule: str = Field(description="规则代码（筛选参数 rule 所用的名字）")
+    code: str = Field(description="已弃用，同 rule（保留一个版本）", json_schema_extra={"deprecated": True})
     severity: Literal["error", "warning", "info"]
     message: str
     message_en: str | None = None
@@ -47,11 +45,8 @@ class FindingOut(Out):
     units: list[str] = Field(description="该问题涉及的乡镇、村（用于按县、乡镇筛选）")
 
 
-class FindingPage(Out):
+class FindingPage(SnapshotPage):
     on: dt.date
     revision: str
     admission_seq: int
-    total: int
-    offset: int
-    limit: int
     items: list[FindingOut]

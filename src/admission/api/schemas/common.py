@@ -31,3 +31,12 @@ class Body(BaseModel):
 
 class Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class SnapshotPage(Out):
+    """The paging fields of every snapshot list (api/reading.py)."""
+    total: int
+    after: int = Field(description="本页之前的条数")
+    offset: int = Field(description="已弃用，同 after（保留一个版本）", json_schema_extra={"deprecated": True})
+    limit: int
+    next_after: int | None = Field(description="下一页的 after；已是最后一页时为 null")

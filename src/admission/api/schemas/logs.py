@@ -33,7 +33,7 @@ class DecisionLogEntry(Out):
 
 class DecisionLogPage(Out):
     items: list[DecisionLogEntry]
-    next_after: int = Field(description="下次请求的 after")
+    next_after: int = Field(description="下次请求的 after（本页最后一条的 seq；日志只增不减，总有下一页可问）")
 
 
 class WorkerStats(Out):

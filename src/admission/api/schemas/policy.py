@@ -64,5 +64,6 @@ class ChangeOut(Out):
 
 class ChangeFeed(Out):
     items: list[ChangeOut]
-    next_since: int = Field(description="下次请求的 since")
+    next_after: int = Field(description="下次请求的 after（本页最后一条的 seq）")
+    next_since: int = Field(description="已弃用，同 next_after（保留一个版本）", json_schema_extra={"deprecated": True})
     admission_seq: int = Field(description="本进程决定已反映到的序号")

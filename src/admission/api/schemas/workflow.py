@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from .common import ApiId, Body, Day, Out, Person, Short, Text
+from .common import ApiId, Body, Day, Out, Person, Short, SnapshotPage, Text
 
 
 class ApplyBody(Body):
@@ -87,10 +87,7 @@ class ApplicationOut(Out):
     updated_at: dt.datetime
 
 
-class ApplicationPage(Out):
-    total: int
-    offset: int
-    limit: int
+class ApplicationPage(SnapshotPage):
     items: list[ApplicationOut]
 
 
