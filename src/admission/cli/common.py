@@ -81,13 +81,10 @@ PolicyArg = Annotated[Optional[Path], typer.Argument(
 
 def policy_dir(ctx: typer.Context, directory: Optional[Path], policies: Path) -> Path:
     """The tree of a command that takes it as an argument or as `-p`: the argument if given
-    (a different `-p` beside it is a usage error), else `-p` (default `policies`)."""
+    (a different, non-default `-p` beside it is a usage error), else `-p` (default `policies`)."""
     if directory is None:
         return policies
-    from click.core import ParameterSource
-
-    source = ctx.get_parameter_source("policies")
-    if source not in (None, ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP) and directory != policies:
+    if policies != DEFAULT_POLICIES and directory != policies:
         raise typer.BadParameter(f"策略目录给了两次且不同 two policy directories: {directory} 与 -p {policies}")
     return directory
 

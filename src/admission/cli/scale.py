@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from .common import DEFAULT_POLICIES, PolicyArg, Policies, fail, policy_dir, say_diagnostic
-from .output import progress
+from .output import progress as progress_line
 
 
 def build_cmd(
@@ -35,7 +35,7 @@ def build_cmd(
         from dataclasses import replace
 
         options = replace(options, workers=workers)
-    with progress(f"编译 building {directory} → {out} …") as line:
+    with progress_line(f"编译 building {directory} → {out} …") as line:
         result = build_bundle(directory, out, options, progress=line.update, sign_key=key)
     for d in result.diagnostics:
         say_diagnostic(d, err=not result.ok)
@@ -89,7 +89,7 @@ def publish_cmd(
 
     url = database_url(db)
     try:
-        with progress(f"发布 publishing {bundle} …"):
+        with progress_line(f"发布 publishing {bundle} …"):
             out = publish(bundle, url, revision)
     except KeyError as exc:
         fail(f"错误 error: {exc.args[0]}", 2)
@@ -111,7 +111,7 @@ def check_bundle_cmd(spec: str | None, day: dt.date, format: str, fail_on: str, 
         return 2
     key = _key_or_exit(verify_key, private=False) if verify_key else None
     try:
-        with progress(f"打开编译包 opening {spec} …"):
+        with progress_line(f"打开编译包 opening {spec} …"):
             bundle = open_bundle(spec, verify_key=key)
     except (KeyError, ValueError, OSError) as exc:
         return _bundle_error(format, "bundle-unreadable", f"无法打开编译包 cannot open bundle {spec}: {exc}")
