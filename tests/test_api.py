@@ -620,7 +620,7 @@ def test_token_and_export_commands(tmp_path):
         r = api.client.get("/v1/me", headers={"Authorization": f"Bearer {token}"}).json()
         assert r["unit"] == TOWN and r["role"] == "township"
         listed = runner.invoke(cli, ["token", "list", "--db", url, "-f", "json"])
-        rows = json.loads(listed.stdout)
+        rows = json.loads(listed.stdout)["tokens"]
         assert token not in listed.stdout and hashlib.sha256(token.encode()).hexdigest() not in listed.stdout
         assert {(x["unit"], x["role"]) for x in rows} >= {(TOWN, "township")}
         mine = [x["id"] for x in rows if x["name"] == "网格平台"][0]

@@ -611,7 +611,8 @@ def test_cli_check_json():
     out = cli("check", str(VIOLATIONS), "--on", "2026-11-23", "--format", "json")
     assert out.exit_code == 1
     doc = json.loads(out.output)
-    assert doc["on"] == "2026-11-23" and doc["count"] == len(doc["diagnostics"]) == len(all_rules())
+    assert doc["ok"] is False and doc["summary"]["on"] == "2026-11-23"
+    assert doc["summary"]["count"] == len(doc["diagnostics"]) == len(all_rules())
     assert {d["code"] for d in doc["diagnostics"]} == set(all_rules())
     by_code = {d["code"]: d for d in doc["diagnostics"]}
     vest = by_code["pushdown-new-vest"]

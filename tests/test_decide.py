@@ -435,14 +435,16 @@ def test_cli_decide_kind_role_basis_and_json(cli):
     res = cli("decide", "-p", str(MINI), "--on", "2025-03-01", "--actor", "D-MZ", "--matter", "M-DB",
               "--target", VILLAGE, "--basis", "B-COUNTY", "--role", "assist", "-f", "json")
     assert res.exit_code == 0, res.output
-    out = json.loads(res.output)
+    doc = json.loads(res.output)
+    assert doc["ok"] is True and doc["revision"] and doc["diagnostics"] == []
+    out = doc["decision"]
     assert out["outcome"] == "allow" and out["authority"]["kind"] == "assisting"
     res = cli("decide", "-p", str(MINI), "--on", "2025-03-01", "--actor", YONGAN, "--matter", "M-CQ",
               "--target", VILLAGE, "--role", "responsible", "-f", "json")
-    assert res.exit_code == 1 and json.loads(res.output)["reasons"][0]["code"] == "village-responsible"
+    assert res.exit_code == 1 and json.loads(res.output)["decision"]["reasons"][0]["code"] == "village-responsible"
     res = cli("decide", "-p", str(MINI), "--on", "2025-03-01", "--actor", YONGAN, "--matter", "M-ZM",
               "--target", VILLAGE, "--kind", "certification_request", "-f", "json")
-    assert res.exit_code == 0 and json.loads(res.output)["authority"]["kind"] == "may_certify"
+    assert res.exit_code == 0 and json.loads(res.output)["decision"]["authority"]["kind"] == "may_certify"
 
 
 def test_cli_decide_dates(cli):

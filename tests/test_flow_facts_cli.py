@@ -34,7 +34,7 @@ def test_text_lists_each_fact_with_type_and_meaning():
 def test_json_is_the_fact_table():
     out = runner.invoke(app, ["flow", "facts", "--json"])
     assert out.exit_code == 0
-    assert json.loads(out.output) == {n: {"type": f.type, "description": f.description} for n, f in FACTS.items()}
+    assert json.loads(out.output)["facts"] == {n: {"type": f.type, "description": f.description} for n, f in FACTS.items()}
 
 
 def test_write_docs_rewrites_between_markers_and_refuses_a_file_without_them(tmp_path):

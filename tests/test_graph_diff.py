@@ -77,7 +77,7 @@ def test_diff_cli_json(tmp_path):
     new = _edited(tmp_path, "    basic: [M-DB]", "    basic: []")
     out = CliRunner().invoke(app, ["diff", str(MINI), str(new), "--on", "2025-03-01", "-f", "json"])
     assert out.exit_code == 0, out.output
-    doc = json.loads(out.output)
+    doc = json.loads(out.output)["diff"]
     (unit,) = doc["units"]
     assert unit["lost"] == [{"matter": "M-DB", "lists": ["basic"]}]
     assert doc["pushed_down"] == 0

@@ -264,7 +264,7 @@ def test_cli_rules_lists_id_severity_and_both_titles():
 def test_cli_rules_json():
     out = runner.invoke(app, ["rules", "--json"])
     assert out.exit_code == 0, out.output
-    doc = json.loads(out.output)
+    doc = json.loads(out.output)["rules"]
     assert [r["id"] for r in doc] == list(all_rules())
     assert doc == [r.to_dict() for r in all_rules().values()]
 

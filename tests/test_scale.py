@@ -427,7 +427,7 @@ def test_cli_build_check_changed_since_publish(tmp_path):
     assert res.exit_code == 1
     doc = json.loads(res.output)
     yaml_doc = json.loads(runner.invoke(app, ["check", str(tree), "--on", "2026-11-23", "-f", "json"]).output)
-    assert doc["revision"] == yaml_doc["revision"] and doc["count"] == yaml_doc["count"]
+    assert doc["revision"] == yaml_doc["revision"] and doc["summary"]["count"] == yaml_doc["summary"]["count"]
     assert sorted(map(json.dumps, doc["diagnostics"])) == sorted(map(json.dumps, yaml_doc["diagnostics"]))
     # one county edited: only its shard is checked again
     county = tree / "台儿庄区.yaml"  # an assignment's date, same length: only this county's shard changes
@@ -439,7 +439,7 @@ def test_cli_build_check_changed_since_publish(tmp_path):
                               "-f", "json"])
     shards = json.loads(res.output)["shards"]
     assert shards["changed_since"] == first and shards["checked"] == len(shards["changed"]) == 1
-    assert json.loads(res.output)["count"] == doc["count"]
+    assert json.loads(res.output)["summary"]["count"] == doc["summary"]["count"]
     res = runner.invoke(app, ["check", "--bundle", str(store), "--changed-since", "0000000000000000"])
     assert res.exit_code == 2
     res = runner.invoke(app, ["check", "--changed-since", first])

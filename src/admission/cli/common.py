@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import NoReturn, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 
@@ -69,11 +69,47 @@ def parse_date(value: Optional[str]):
         raise typer.BadParameter(f"日期应为 YYYY-MM-DD：{value!r}") from None
 
 
-def load_or_exit(directory: Path, no_cache: bool = False):
-    result = validate_tree(directory, load_options(no_cache, None))
+#: every command that reads a policy tree takes it as `-p/--policies` (issue 17), with this help
+#: and this default; tests/test_cli_envelope.py checks every command of the app for it
+POLICIES_HELP = "策略目录 policy directory"
+DEFAULT_POLICIES = Path("policies")
+Policies = Annotated[Path, typer.Option("--policies", "-p", help=POLICIES_HELP, show_default=True)]
+#: the commands that took the tree as an argument still do (`admission validate policies`)
+PolicyArg = Annotated[Optional[Path], typer.Argument(
+    help="策略目录，同 -p/--policies policy directory, same as -p/--policies", show_default=False)]
+
+
+def policy_dir(ctx: typer.Context, directory: Optional[Path], policies: Path) -> Path:
+    """The tree of a command that takes it as an argument or as `-p`: the argument if given
+    (a different, non-default `-p` beside it is a usage error), else `-p` (default `policies`)."""
+    if directory is None:
+        return policies
+    if policies != DEFAULT_POLICIES and directory != policies:
+        raise typer.BadParameter(f"策略目录给了两次且不同 two policy directories: {directory} 与 -p {policies}")
+    return directory
+
+
+def load_tree(directory: Path, no_cache: bool = False, max_file_bytes: int | None = None):
+    """validate_tree with a progress line on a terminal."""
+    from .output import progress
+
+    with progress(f"加载策略 loading {directory} …"):
+        return validate_tree(directory, load_options(no_cache, max_file_bytes))
+
+
+def load_or_exit(directory: Path, no_cache: bool = False, json: bool = False, with_result: bool = False):
+    """The policy, or exit with its diagnostics (text on stderr; with `json`, the envelope on
+    stdout: ok false, revision null).  `with_result` returns the whole LoadResult (its
+    diagnostics include the warnings of a tree that loads)."""
+    result = load_tree(directory, no_cache)
     if not result.ok:
-        for d in result.diagnostics:
-            say_diagnostic(d, root_base(directory), err=True)
-        typer.echo("策略无法加载 policy does not load", err=True)
+        if json:
+            from .output import emit_json
+
+            emit_json(False, None, result.diagnostics)
+        else:
+            for d in result.diagnostics:
+                say_diagnostic(d, root_base(directory), err=True)
+            typer.echo("策略无法加载 policy does not load", err=True)
         raise typer.Exit(max(exit_code(result.ok, result.diagnostics), 1))
-    return result.policy
+    return result if with_result else result.policy

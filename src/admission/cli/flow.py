@@ -10,12 +10,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import HELP_SETTINGS, fail
+from .common import HELP_SETTINGS, Policies, fail
 
 flow_app = typer.Typer(**HELP_SETTINGS, help="事项准入与动态调整流程 — the admission and dynamic-adjustment workflow.",
                        no_args_is_help=True)
 
-Policies = Annotated[Path, typer.Option("--policies", "-p", help="策略目录 policy directory")]
 Db = Annotated[Optional[str], typer.Option("--db", help="数据库 URL（默认 ADMISSION_DATABASE_URL 或 sqlite:///admission.db）")]
 Unit = Annotated[str, typer.Option("--unit", "-u", help="办理单位 acting unit")]
 Person = Annotated[str, typer.Option("--person", help="经办人 person acting")]
@@ -28,10 +27,12 @@ def _runtime(policies: Path, db: str | None):
     from .common import load_or_exit
     from ..flow.runtime import open_runtime
     from ..flow.service import WorkflowError
+    from .output import progress
 
     policy = load_or_exit(policies)
     try:
-        return open_runtime(policy, db)
+        with progress("打开数据库 opening the database …"):
+            return open_runtime(policy, db)
     except WorkflowError as exc:
         fail(f"错误 error[{exc.code}] {exc.message}", 1)
 
@@ -263,8 +264,9 @@ def facts_cmd(
             write_docs.write_text(new, encoding="utf-8")
         typer.echo(f"{write_docs}: {'已更新 updated' if new != old else '无变化 unchanged'}")
     elif as_json:
-        typer.echo(json.dumps({n: {"type": f.type, "description": f.description} for n, f in FACTS.items()},
-                              ensure_ascii=False, indent=2))
+        from .output import emit_json
+
+        emit_json(True, None, (), facts={n: {"type": f.type, "description": f.description} for n, f in FACTS.items()})
     elif markdown:
         typer.echo(facts_markdown(), nl=False)
     else:
@@ -275,8 +277,11 @@ def facts_cmd(
 
 def tick_cmd(policies: Policies = Path("policies"), db: Db = None, on: On = None) -> None:
     """定时任务：短期准入期满退出、逾期未反馈记为无意见、标记逾期 — exit due admissions, flag overdue steps."""
+    from .output import progress
+
     rt = _runtime(policies, db)
-    result = rt.workflow.tick(on=_day(on))
+    with progress("定时任务 tick …"):
+        result = rt.workflow.tick(on=_day(on))
     typer.echo(f"退出 exited {len(result['exited'])} {' '.join(result['exited'])}；"
                f"无意见 no opinion {result['no_opinion']}；逾期 overdue {result['overdue']}")
 

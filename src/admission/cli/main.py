@@ -11,8 +11,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..loader import root_base, validate_tree
-from .common import HELP_SETTINGS, exit_code, load_options, load_or_exit, parse_date, say_diagnostic, today_in_china
+from ..loader import root_base
+from .common import (HELP_SETTINGS, DEFAULT_POLICIES, PolicyArg, Policies, exit_code, load_options, load_or_exit,
+                     load_tree, parse_date, policy_dir, say_diagnostic, today_in_china)
+from .output import check_summary, emit_json, progress
 
 app = typer.Typer(
     **HELP_SETTINGS,
@@ -29,27 +31,28 @@ class Format(str, Enum):
     json = "json"
 
 
-PolicyDir = Annotated[Path, typer.Argument(help="策略目录 policy directory", show_default=True)]
-
-
 @app.command()
 def validate(
-    directory: PolicyDir = Path("policies"),
+    ctx: typer.Context,
+    directory: PolicyArg = None,
+    policies: Policies = DEFAULT_POLICIES,
     format: Annotated[Format, typer.Option("--format", "-f", help="输出格式 output format")] = Format.text,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="不使用解析缓存 do not use the parse cache")] = False,
     max_file_bytes: Annotated[Optional[int], typer.Option(help="单个文件大小上限 per-file size limit")] = None,
 ) -> None:
     """校验策略文件：语法、字段、类型、日期、重复标识与引用 — validate policy files."""
+    directory = policy_dir(ctx, directory, policies)
     options = load_options(no_cache, max_file_bytes)
     if options.cache_dir is not None:  # incremental: only changed files are parsed and checked again
         from ..scale.bundle import validate_incremental
 
-        scan = validate_incremental(directory, options)
+        with progress(f"校验 validating {directory} …"):
+            scan = validate_incremental(directory, options)
         ok, revision, diagnostics = scan.ok, scan.revision, scan.diagnostics
         stats = {"files": len(scan.paths), "bytes": scan.total_bytes, "parsed": scan.parsed}
         counts = scan.counts()
     else:
-        result = validate_tree(directory, options)
+        result = load_tree(directory, no_cache, max_file_bytes)
         ok, diagnostics = result.ok, result.diagnostics
         p = result.policy
         revision = p.revision if p else None
@@ -57,9 +60,7 @@ def validate(
         counts = {"units": len(p.units), "matters": len(p.matters), "township_lists": len(p.township_lists),
                   "village_lists": len(p.village_lists)} if p else {}
     if format == Format.json:
-        typer.echo(json.dumps({"ok": ok, "revision": revision if ok else None, "stats": stats if ok else {},
-                               "diagnostics": [d.to_dict() for d in diagnostics]},
-                              ensure_ascii=False, indent=2))
+        emit_json(ok, revision if ok else None, diagnostics, stats=stats if ok else {}, counts=counts if ok else {})
     else:
         for d in diagnostics:
             say_diagnostic(d, root_base(directory))
@@ -75,7 +76,9 @@ def validate(
 
 @app.command()
 def run(
-    directory: PolicyDir = Path("policies"),
+    ctx: typer.Context,
+    directory: PolicyArg = None,
+    policies: Policies = DEFAULT_POLICIES,
     on: Annotated[Optional[str], typer.Option("--on", help="检查日期 date of the check")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="不使用解析缓存 do not use the parse cache")] = False,
     diagrams: Annotated[Optional[Path], typer.Option(
@@ -87,8 +90,9 @@ def run(
     from ..evaluate.checks import run_checks
     from ..compile.expand import expanded_count
 
+    directory = policy_dir(ctx, directory, policies)
     day = parse_date(on)
-    result = validate_tree(directory, load_options(no_cache, None))
+    result = load_tree(directory, no_cache)
     for d in result.diagnostics:
         say_diagnostic(d, root_base(directory))
     if not result.ok:
@@ -101,7 +105,8 @@ def run(
                f"  展开后条目 expanded entries {expanded_count(p)}")
     typer.echo(f"  赋权 delegations {len(p.delegations)}  准入 admissions {len(p.admissions)}"
                f"  下派 assignments {len(p.assignments)}")
-    findings = run_checks(p, day)
+    with progress(f"检查 checking {day} …"):
+        findings = run_checks(p, day)
     by_rule = Counter(f.code for f in findings)
     typer.echo(f"检查 check {day}: {len(findings)} 个问题 finding(s)")
     for code, n in sorted(by_rule.items()):
@@ -110,7 +115,8 @@ def run(
     if out is not None:
         from ..render.bundle import DIAGRAMS_ON, render_all
 
-        written = render_all(p, out, DIAGRAMS_ON)
+        with progress(f"渲染 rendering → {out}/ …"):
+            written = render_all(p, out, DIAGRAMS_ON)
         typer.echo(f"渲染 rendered {len(written)} 个文件 files → {out}/（{DIAGRAMS_ON}）")
     if any(f.severity.value == "error" for f in findings):
         raise typer.Exit(1)
@@ -148,7 +154,9 @@ OnOption = Annotated[Optional[str], typer.Option("--on", help="日期 YYYY-MM-DD
 
 @app.command()
 def check(
-    directory: PolicyDir = Path("policies"),
+    ctx: typer.Context,
+    directory: PolicyArg = None,
+    policies: Policies = DEFAULT_POLICIES,
     on: OnOption = None,
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="text|json|sarif")] = CheckFormat.text,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="达到该级别即返回 1 exit 1 at this severity")] = FailOn.error,
@@ -160,20 +168,24 @@ def check(
 ) -> None:
     """检查交叉、缺位与违规下派 — check for overlaps, missing owners and unauthorized pushdown."""
     from ..evaluate.checks import all_rules, run_checks
-    from ..explain.report import to_json, to_sarif, to_text
+    from ..explain.report import to_sarif, to_text
 
     day = parse_date(on)
     if bundle is not None or changed_since is not None:
         from .scale import check_bundle_cmd
 
         raise typer.Exit(check_bundle_cmd(bundle, day, format.value, fail_on.value, changed_since, workers, verify_key))
-    policy = load_or_exit(directory, no_cache)
-    findings = run_checks(policy, day)
+    directory = policy_dir(ctx, directory, policies)
+    loaded = load_or_exit(directory, no_cache, json=format == CheckFormat.json, with_result=True)
+    policy = loaded.policy
+    with progress(f"检查 checking {day} …"):
+        findings = run_checks(policy, day)
     if format == CheckFormat.sarif:
         typer.echo(to_sarif(findings, {r.id: f"{r.title} ({r.title_en})" for r in all_rules().values()},
                             root_uri=Path(root_base(directory)).resolve().as_uri() + "/"))
     elif format == CheckFormat.json:
-        typer.echo(to_json(findings, revision=policy.revision, on=day.isoformat(), count=len(findings)))
+        emit_json(not any(d.severity.value == "error" for d in findings), policy.revision,
+                  [*loaded.diagnostics, *findings], summary=check_summary(findings, day))
     else:
         if findings:
             typer.echo(to_text(findings, root_base(directory)))
@@ -188,10 +200,12 @@ def _decision_exit(outcome: str) -> int:
     return {"allow": 0, "deny": 1}.get(outcome, 2)
 
 
-def _print_decision(dec, format: Format, base: str = "") -> None:
-    """A decision for the terminal; `base` (the policy root as given) prefixes its sources."""
+def _print_decision(dec, format: Format, base: str = "", diagnostics=()) -> None:
+    """A decision for the terminal; `base` (the policy root as given) prefixes its sources.
+    As JSON: the envelope with the decision under `decision` (`ok`: the question could be
+    answered — a denial is an answer)."""
     if format == Format.json:
-        typer.echo(json.dumps(dec.to_dict(), ensure_ascii=False))
+        emit_json(dec.outcome.value != "error", dec.revision, diagnostics, decision=dec.to_dict())
         return
     word = {"allow": "允许 ALLOW", "deny": "不允许 DENY", "error": "无法判定 ERROR"}[dec.outcome.value]
     typer.echo(f"{word}  {dec.actor} → {dec.target}  事项 {dec.matter}  {dec.on}")
@@ -224,7 +238,7 @@ def _batch(lines, fn) -> int:
 
 @app.command()
 def decide(
-    directory: Annotated[Path, typer.Option("--policies", "-p", help="策略目录")] = Path("policies"),
+    directory: Policies = DEFAULT_POLICIES,
     actor: Annotated[Optional[str], typer.Option(help="下派单位 assigning unit")] = None,
     matter: Annotated[Optional[str], typer.Option(help="事项 matter")] = None,
     target: Annotated[Optional[str], typer.Option(help="接收单位 receiving unit")] = None,
@@ -240,8 +254,10 @@ def decide(
     from ..compile.index import build_index
     from ..language.enums import AssignmentKind, AssignmentRole
 
-    policy = load_or_exit(directory)
-    decider = Decider(build_index(policy))
+    loaded = load_or_exit(directory, json=format == Format.json and batch is None, with_result=True)
+    policy = loaded.policy
+    with progress("建立索引 indexing …"):
+        decider = Decider(build_index(policy))
 
     def ask(q: dict):
         return decider.decide(str(q["actor"]), str(q["matter"]), str(q["target"]),
@@ -257,13 +273,13 @@ def decide(
         dec = ask({"actor": actor, "matter": matter, "target": target, "on": on, "kind": kind, "role": role, "basis": basis})
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    _print_decision(dec, format, root_base(directory))
+    _print_decision(dec, format, root_base(directory), loaded.diagnostics)
     raise typer.Exit(_decision_exit(dec.outcome.value))
 
 
 @app.command("may-exercise")
 def may_exercise(
-    directory: Annotated[Path, typer.Option("--policies", "-p", help="策略目录")] = Path("policies"),
+    directory: Policies = DEFAULT_POLICIES,
     unit: Annotated[Optional[str], typer.Option(help="行使单位 unit")] = None,
     matter: Annotated[Optional[str], typer.Option(help="职权事项 power")] = None,
     on: OnOption = None,
@@ -274,8 +290,10 @@ def may_exercise(
     from ..evaluate.decide import Decider
     from ..compile.index import build_index
 
-    policy = load_or_exit(directory)
-    decider = Decider(build_index(policy))
+    loaded = load_or_exit(directory, json=format == Format.json and batch is None, with_result=True)
+    policy = loaded.policy
+    with progress("建立索引 indexing …"):
+        decider = Decider(build_index(policy))
 
     def ask(q: dict):
         return decider.may_exercise(str(q["unit"]), str(q["matter"]), parse_date(q.get("on")))
@@ -286,13 +304,13 @@ def may_exercise(
     if not (unit and matter):
         raise typer.BadParameter("需要 --unit 和 --matter（或 --batch）")
     dec = ask({"unit": unit, "matter": matter, "on": on})
-    _print_decision(dec, format, root_base(directory))
+    _print_decision(dec, format, root_base(directory), loaded.diagnostics)
     raise typer.Exit(_decision_exit(dec.outcome.value))
 
 
 @app.command()
 def who(
-    directory: Annotated[Path, typer.Option("--policies", "-p", help="策略目录")] = Path("policies"),
+    directory: Policies = DEFAULT_POLICIES,
     matter: Annotated[str, typer.Option(help="事项 matter")] = ...,
     unit: Annotated[str, typer.Option(help="乡镇或村 unit")] = ...,
     on: OnOption = None,
@@ -302,17 +320,27 @@ def who(
     from ..compile.index import build_index
     from ..evaluate.who import ROLE_LABELS, who as who_fn
 
-    policy = load_or_exit(directory)
-    index = build_index(policy)
+    as_json = format == Format.json
+    loaded = load_or_exit(directory, json=as_json, with_result=True)
+    policy = loaded.policy
+    with progress("建立索引 indexing …"):
+        index = build_index(policy)
     missing = [x for x, table in ((matter, policy.matters), (unit, policy.units)) if x not in table]
-    if missing:
-        typer.echo(f"未知标识 unknown id: {'、'.join(missing)}", err=True)
-        raise typer.Exit(2)
     day = parse_date(on)
+    if missing:
+        message = f"未知标识 unknown id: {'、'.join(missing)}"
+        if as_json:
+            from ..diagnostics import Diagnostic
+
+            emit_json(False, policy.revision, [*loaded.diagnostics, Diagnostic("unknown-id", message)],
+                      matter=matter, unit=unit, on=day.isoformat(), roles=[])
+        else:
+            typer.echo(message, err=True)
+        raise typer.Exit(2)
     roles = who_fn(index, matter, unit, day)
-    if format == Format.json:
-        typer.echo(json.dumps({"matter": matter, "unit": unit, "on": day.isoformat(),
-                               "roles": [r.to_dict() for r in roles]}, ensure_ascii=False, indent=2))
+    if as_json:
+        emit_json(True, policy.revision, loaded.diagnostics, matter=matter, unit=unit, on=day.isoformat(),
+                  roles=[r.to_dict() for r in roles])
         return
     typer.echo(f"{policy.units[unit].name} · {policy.matters[matter].name} · {day}")
     if not roles:
@@ -334,10 +362,14 @@ def diff(
     from ..explain.diff import diff_policies, format_text
 
     day = parse_date(on)
-    before, after = load_or_exit(old), load_or_exit(new)
-    result = diff_policies(before, after, day)
-    if format == Format.json:
-        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    as_json = format == Format.json
+    old_loaded = load_or_exit(old, json=as_json, with_result=True)
+    new_loaded = load_or_exit(new, json=as_json, with_result=True)
+    before, after = old_loaded.policy, new_loaded.policy
+    with progress("比较 comparing …"):
+        result = diff_policies(before, after, day)
+    if as_json:  # the revision is the new tree's; the diff names both
+        emit_json(True, after.revision, [*old_loaded.diagnostics, *new_loaded.diagnostics], diff=result.to_dict())
     else:
         names = {mid: m.name for mid, m in {**before.matters, **after.matters}.items()}
         typer.echo(format_text(result, names))
@@ -345,22 +377,26 @@ def diff(
 
 @app.command("test")
 def test_cmd(
-    directory: PolicyDir = Path("policies"),
+    ctx: typer.Context,
+    directory: PolicyArg = None,
+    policies: Policies = DEFAULT_POLICIES,
     format: Annotated[Format, typer.Option("--format", "-f")] = Format.text,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="列出通过的用例 list passing cases")] = False,
 ) -> None:
     """运行策略测试（*_test.yaml）并报告覆盖率 — run policy tests and report coverage."""
     from ..evaluate.policytest import run_tests
 
-    policy = load_or_exit(directory)
-    report = run_tests(policy, directory)
+    directory = policy_dir(ctx, directory, policies)
+    loaded = load_or_exit(directory, json=format == Format.json, with_result=True)
+    policy = loaded.policy
+    with progress("运行策略测试 running policy tests …"):
+        report = run_tests(policy, directory)
     cov = report.coverage()
     if format == Format.json:
-        typer.echo(json.dumps({
-            "ok": report.ok, "diagnostics": [d.to_dict() for d in report.diagnostics],
-            "results": [{"name": r.name, "passed": r.passed, "source": str(r.span) if r.span else None,
-                         "detail": r.detail} for r in report.results],
-            "coverage": cov}, ensure_ascii=False, indent=2))
+        emit_json(report.ok and not report.diagnostics, policy.revision, [*loaded.diagnostics, *report.diagnostics],
+                  results=[{"name": r.name, "passed": r.passed, "source": str(r.span) if r.span else None,
+                            "detail": r.detail} for r in report.results],
+                  coverage=cov)
     else:
         for d in report.diagnostics:
             say_diagnostic(d, root_base(directory))
@@ -444,7 +480,8 @@ def synth(
             typer.echo(f"'{item}' 应写成 RULE=COUNT", err=True)
             raise typer.Exit(2)
     try:
-        m = generate(out, townships, seed=seed, templates=not no_templates, violations=wanted)
+        with progress(f"生成 generating {townships} 个乡镇 townships → {out} …"):
+            m = generate(out, townships, seed=seed, templates=not no_templates, violations=wanted)
     except (ValueError, FileExistsError) as exc:
         typer.echo(f"生成失败 failed: {exc}", err=True)
         raise typer.Exit(2)

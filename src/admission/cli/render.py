@@ -20,14 +20,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import HELP_SETTINGS, fail
+from .common import HELP_SETTINGS, Policies, fail
+from .output import progress
 
 render_app = typer.Typer(
     **HELP_SETTINGS,
     help="用 Graphviz 绘制责任关系图（SVG/PNG/PDF/DOT）— draw the responsibility graphs.",
     no_args_is_help=True)
 
-Policies = Annotated[Path, typer.Option("--policies", "-p", help="策略目录 policy directory")]
 On = Annotated[Optional[str], typer.Option("--on", help="日期 YYYY-MM-DD（默认今天，北京时间） date")]
 Output = Annotated[Optional[Path], typer.Option("-o", "--output", help="输出文件，后缀决定格式 output file")]
 Fmt = Annotated[Optional[str], typer.Option("--format", "-f", help="svg|png|pdf|dot（默认按后缀，否则 svg）")]
@@ -47,8 +47,10 @@ def _context(policies: Path, on: str | None):
 
     day = _day(on)
     policy = load_or_exit(policies)
-    index = build_index(policy)
-    return policy, index, run_checks(policy, day, index), day
+    with progress(f"检查 checking {day} …"):
+        index = build_index(policy)
+        findings = run_checks(policy, day, index)
+    return policy, index, findings, day
 
 
 def _emit(graph, output: Path | None, fmt: str | None) -> None:
@@ -59,7 +61,8 @@ def _emit(graph, output: Path | None, fmt: str | None) -> None:
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     try:
-        data = render_bytes(graph, kind)
+        with progress(f"绘制 rendering {kind} …"):
+            data = render_bytes(graph, kind)
     except RenderError as exc:
         fail(f"错误 error: {exc}", 1)
     if output is None:
@@ -206,7 +209,8 @@ def all_cmd(
     day = _day(on) if on else DIAGRAMS_ON
     policy = load_or_exit(policies)
     try:
-        written = render_all(policy, out, day)
+        with progress(f"渲染 rendering → {out}/ …"):
+            written = render_all(policy, out, day)
     except RenderError as exc:
         fail(f"错误 error: {exc}", 1)
     for path in written:

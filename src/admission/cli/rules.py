@@ -11,7 +11,6 @@ Exit 0; 2 when the file given to --write-docs has no markers.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -35,7 +34,9 @@ def rules_cmd(
 
         typer.echo(checks_markdown(), nl=False)
     elif as_json:
-        typer.echo(json.dumps([r.to_dict() for r in REGISTRY.rules.values()], ensure_ascii=False, indent=2))
+        from .output import emit_json
+
+        emit_json(True, None, (), rules=[r.to_dict() for r in REGISTRY.rules.values()])
     else:
         _table(REGISTRY)
 

@@ -10,17 +10,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import fail, say_diagnostic
-
-
-def _say(msg: str) -> None:
-    if sys.stderr.isatty():
-        sys.stderr.write(f"\r{msg}\033[K")
-        sys.stderr.flush()
+from .common import DEFAULT_POLICIES, PolicyArg, Policies, fail, policy_dir, say_diagnostic
+from .output import progress as progress_line
 
 
 def build_cmd(
-    directory: Annotated[Path, typer.Argument(help="策略目录 policy directory")] = Path("policies"),
+    ctx: typer.Context,
+    directory: PolicyArg = None,
+    policies: Policies = DEFAULT_POLICIES,
     out: Annotated[Path, typer.Option("--out", "-o", help="编译包目录（可多次构建，按内容去重）bundle store directory")] = Path("bundle"),
     workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="进程数（默认 CPU 数）worker processes")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="不用共享解析缓存（改用编译包内的缓存）")] = False,
@@ -31,15 +28,15 @@ def build_cmd(
     from ..scale.bundle import build_bundle
     from .common import load_options
 
+    directory = policy_dir(ctx, directory, policies)
     options = load_options(no_cache, max_file_bytes)
     key = _key_or_exit(sign_key, private=True) if sign_key else None
     if workers:
         from dataclasses import replace
 
         options = replace(options, workers=workers)
-    result = build_bundle(directory, out, options, progress=_say, sign_key=key)
-    if sys.stderr.isatty():
-        sys.stderr.write("\r\033[K")
+    with progress_line(f"编译 building {directory} → {out} …") as line:
+        result = build_bundle(directory, out, options, progress=line.update, sign_key=key)
     for d in result.diagnostics:
         say_diagnostic(d, err=not result.ok)
     if not result.ok:
@@ -92,7 +89,8 @@ def publish_cmd(
 
     url = database_url(db)
     try:
-        out = publish(bundle, url, revision)
+        with progress_line(f"发布 publishing {bundle} …"):
+            out = publish(bundle, url, revision)
     except KeyError as exc:
         fail(f"错误 error: {exc.args[0]}", 2)
     typer.echo(f"已发布 published revision {out['revision']}: {out['blobs']} 个数据块 blobs"
@@ -105,7 +103,7 @@ def check_bundle_cmd(spec: str | None, day: dt.date, format: str, fail_on: str, 
     from ..scale.bundle import BundleStore, open_bundle
     from ..evaluate.checks import all_rules
     from ..loader import default_cache_dir
-    from ..explain.report import to_json, to_sarif
+    from ..explain.report import to_sarif
     from ..scale.shard import CheckRun, Progress, check_bundle
 
     if spec is None:
@@ -113,10 +111,10 @@ def check_bundle_cmd(spec: str | None, day: dt.date, format: str, fail_on: str, 
         return 2
     key = _key_or_exit(verify_key, private=False) if verify_key else None
     try:
-        bundle = open_bundle(spec, verify_key=key)
+        with progress_line(f"打开编译包 opening {spec} …"):
+            bundle = open_bundle(spec, verify_key=key)
     except (KeyError, ValueError, OSError) as exc:
-        typer.echo(f"无法打开编译包 cannot open bundle {spec}: {exc}", err=True)
-        return 2
+        return _bundle_error(format, "bundle-unreadable", f"无法打开编译包 cannot open bundle {spec}: {exc}")
     is_dir = "://" not in spec
     cache = BundleStore(spec) if is_dir else BundleStore(default_cache_dir() / "bundle-checks")
     old = None
@@ -124,8 +122,8 @@ def check_bundle_cmd(spec: str | None, day: dt.date, format: str, fail_on: str, 
         try:
             old = _old_manifest(bundle, changed_since)
         except (KeyError, ValueError, OSError) as exc:
-            typer.echo(f"找不到修订 unknown revision {changed_since}: {exc}", err=True)
-            return 2
+            return _bundle_error(format, "unknown-revision", f"找不到修订 unknown revision {changed_since}: {exc}",
+                                 bundle.revision)
     run = CheckRun(bundle.revision, day)
     progress = Progress()
     findings = []
@@ -142,7 +140,10 @@ def check_bundle_cmd(spec: str | None, day: dt.date, format: str, fail_on: str, 
     if format == "sarif":
         typer.echo(to_sarif(findings, {r.id: f"{r.title} ({r.title_en})" for r in all_rules().values()}))
     elif format == "json":
-        typer.echo(to_json(findings, revision=bundle.revision, on=day.isoformat(), count=len(findings), shards=shards))
+        from .output import check_summary, emit_json
+
+        emit_json(not any(f.severity.value == "error" for f in findings), bundle.revision, findings,
+                  summary=check_summary(findings, day), shards=shards)
     else:
         errors = sum(1 for f in findings if f.severity.value == "error")
         since = ""
@@ -153,6 +154,18 @@ def check_bundle_cmd(spec: str | None, day: dt.date, format: str, fail_on: str, 
                    f"缓存 cached {run.cached}{since}；{run.seconds:.1f}s）")
     levels = {"error": ("error",), "warning": ("error", "warning"), "never": ()}[fail_on]
     return 1 if any(f.severity.value in levels for f in findings) else 0
+
+
+def _bundle_error(format: str, code: str, message: str, revision: str | None = None) -> int:
+    """A bundle that cannot be checked: the message on stderr, and with `--format json` also the
+    envelope (ok false) on stdout; exit 2."""
+    typer.echo(message, err=True)
+    if format == "json":
+        from ..diagnostics import Diagnostic
+        from .output import emit_json
+
+        emit_json(False, revision, [Diagnostic(code, message)])
+    return 2
 
 
 def _old_manifest(bundle, changed_since: str) -> dict:

@@ -3,7 +3,6 @@ Only typer is imported here; FastAPI and uvicorn are imported when `serve` runs.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import HELP_SETTINGS, fail
+from .common import HELP_SETTINGS, DEFAULT_POLICIES, POLICIES_HELP, Policies, fail
 
 Db = Annotated[Optional[str], typer.Option("--db", help="数据库 URL（默认 ADMISSION_DATABASE_URL 或 sqlite:///admission.db）")]
 
@@ -28,7 +27,7 @@ def _engine(db: str | None):
 
 
 def serve_cmd(
-    policies: Annotated[Path, typer.Option("--policies", "-p", help="策略目录 policy directory")] = Path("policies"),
+    policies: Policies = DEFAULT_POLICIES,
     db: Db = None,
     host: Annotated[str, typer.Option(help="监听地址 listen address")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="端口 port", min=1, max=65535)] = 8080,
@@ -101,7 +100,8 @@ def token_create(
     role: Annotated[str, typer.Option("--role", "-r", help="reader|department|township|reviewer|approver|admin|operator")],
     name: Annotated[Optional[str], typer.Option(help="说明（哪个系统在用）label")] = None,
     db: Db = None,
-    policies: Annotated[Optional[Path], typer.Option("--policies", "-p", help="核对单位与角色是否相符的策略目录")] = None,
+    policies: Annotated[Optional[Path], typer.Option(
+        "--policies", "-p", help=POLICIES_HELP + "（给出时核对单位与角色是否相符 if given, the unit must fit the role）")] = None,
 ) -> None:
     """生成令牌（只显示这一次，库中只存其 SHA-256）— create a token (printed once)."""
     from ..api.auth import ROLES, check_unit_fits_role, create_token
@@ -144,7 +144,9 @@ def token_list(db: Db = None, format: Annotated[str, typer.Option("--format", "-
     rows = list_tokens(engine)
     engine.dispose()
     if format == "json":
-        typer.echo(json.dumps(rows, ensure_ascii=False, default=str, indent=2))
+        from .output import emit_json
+
+        emit_json(True, None, (), tokens=rows)
         return
     for r in rows:
         state = f"已撤销 revoked {r['revoked_at']:%Y-%m-%d %H:%M}" if r["revoked_at"] else "有效 active"

@@ -4,14 +4,14 @@ problems (nothing written), 2 usage errors.  openpyxl is imported only when a co
 from __future__ import annotations
 
 import datetime as dt
-import json
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from .common import HELP_SETTINGS, fail, say_diagnostic
+from .common import HELP_SETTINGS, Policies, fail
+from .output import emit_json, progress
 
 import_app = typer.Typer(**HELP_SETTINGS, help="从电子表格导入清单 — import published lists from spreadsheets.",
                          no_args_is_help=True)
@@ -46,7 +46,6 @@ class Grouping(str, Enum):
     column = "column"
 
 
-Policies = Annotated[Path, typer.Option("--policies", "-p", help="策略目录 policy directory")]
 Unit = Annotated[str, typer.Option("--unit", "-u", help="单位标识或名称 unit id or name")]
 
 
@@ -65,16 +64,10 @@ def _today() -> dt.date:
     return dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
-def _load(directory: Path):
-    from ..loader import LoadOptions, default_cache_dir, root_base, validate_tree
+def _load(directory: Path, json: bool = False, with_result: bool = False):
+    from .common import load_or_exit
 
-    result = validate_tree(directory, LoadOptions(cache_dir=default_cache_dir()))
-    if not result.ok:
-        for d in result.diagnostics:
-            say_diagnostic(d, root_base(directory), err=True)
-        typer.echo("策略无法加载 policy does not load", err=True)
-        raise typer.Exit(2 if any(d.code == "no-such-path" for d in result.diagnostics) else 1)
-    return result.policy
+    return load_or_exit(directory, json=json, with_result=with_result)
 
 
 def _usage(exc: Exception) -> None:
@@ -109,20 +102,22 @@ def import_xlsx(
         mapping = load_columns(columns) if columns else None
     except UsageError as exc:
         _usage(exc)
-    policy = _load(directory)
+    loaded = _load(directory, json=format == OutFormat.json, with_result=True)
+    policy = loaded.policy
     opts = ImportOptions(kind=kind.value, unit=unit, out_dir=output, sheet=sheet, columns=mapping,
                          new_matters=new_matters, since=day, mode=DelegationMode(mode.value), basis=basis,
                          write=not dry_run)
     try:
-        result = import_workbook(workbook, policy, opts)
+        with progress(f"导入 importing {workbook} …"):
+            result = import_workbook(workbook, policy, opts)
     except UsageError as exc:
         _usage(exc)
     errors = [p for p in result.problems if p.severity == "error"]
     if format == OutFormat.json:
-        typer.echo(json.dumps({
-            "ok": result.ok, "written": str(result.path) if result.written else None, "sheet": result.sheet,
-            "entries": len(result.entries), "new_matters": [m.id for m in result.new_matters],
-            "problems": [p.to_dict() for p in result.problems]}, ensure_ascii=False, indent=2))
+        emit_json(result.ok, policy.revision, loaded.diagnostics,
+                  written=str(result.path) if result.written else None, sheet=result.sheet,
+                  entries=len(result.entries), new_matters=[m.id for m in result.new_matters],
+                  problems=[p.to_dict() for p in result.problems])
     else:
         for p in result.problems:
             typer.echo(p.format())
@@ -149,7 +144,8 @@ def _export(fmt: str, unit: str, directory: Path, on: Optional[str], output: Pat
     from ..sheets.exporter import export
 
     try:
-        secs = export(policy, unit, day, fmt, output, [k.value for k in kind] if kind else None,
+        with progress(f"导出 exporting → {output} …"):
+            secs = export(policy, unit, day, fmt, output, [k.value for k in kind] if kind else None,
                       group.value if group else None)
     except UsageError as exc:
         _usage(exc)
