@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from admission.cli.main import app
@@ -746,7 +747,15 @@ def test_matter_written_by_name_gets_its_id(write_tree):
 def test_cli_help_is_never_cut(args):
     res = runner.invoke(app, args, env={"COLUMNS": "80"})
     assert res.exit_code == 0, res.output
-    assert "…" not in res.output, res.output
+    body = res.output.split("\n", 1)[1]  # the usage line's "[ARGS]..." is click's notation
+    assert "…" not in body and "..." not in body, res.output
+    flat = "".join(res.output.split())
+    group = typer.main.get_command(app)
+    for name in args[:-1]:
+        group = group.commands[name]
+    for cmd in getattr(group, "commands", {}).values():  # each command's whole summary, wrapped
+        if not cmd.hidden:
+            assert "".join(cmd.get_short_help_str(10_000).split()) in flat, cmd.name
     if args[0] == "check":
         flat = "".join(res.output.split())  # wrapped, never cut
         assert "北京时间" in flat and "re-checkonlyshardschangedsincethisbundlerevision" in flat

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, NoReturn, Optional
 
 import typer
+import typer.core
 
 from ..loader import LoadOptions, default_cache_dir, root_base, validate_tree
 from ..loader.yamlread import Limits
@@ -25,9 +26,22 @@ def _help_width() -> int:
     return max(shutil.get_terminal_size((80, 24)).columns, 40)
 
 
+class WrappingGroup(typer.core.TyperGroup):
+    """A command group whose list of commands wraps each one's summary instead of cutting it
+    to the line with "…" (click's `get_short_help_str(limit)`)."""
+
+    def format_commands(self, ctx, formatter) -> None:
+        rows = [(name, cmd.get_short_help_str(10_000)) for name in self.list_commands(ctx)
+                if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 #: every command group's help: click's formatter at the terminal's full width, which wraps
 #: (also long runs of Chinese) and never cuts a line with "…" as rich's help tables do
-HELP_SETTINGS = {"rich_markup_mode": None, "context_settings": {"max_content_width": _help_width()}}
+HELP_SETTINGS = {"rich_markup_mode": None, "cls": WrappingGroup,
+                 "context_settings": {"max_content_width": _help_width()}}
 
 _COLOURS = {"error": "red", "warning": "yellow"}
 
