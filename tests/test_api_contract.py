@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -65,3 +66,25 @@ def test_docs_page_renders_offline_in_a_real_browser(tmp_path):
             assert page.locator(".swagger-ui .opblock").count() >= 25
             browser.close()
         assert blocked == []  # nothing from the internet
+
+
+def test_the_examples_of_the_openapi_document_name_ids_of_the_bundled_policies():
+    """The examples say they come from the bundled policies/; they must exist there and answer."""
+    from admission.api.schemas import ExerciseQuestion, Question
+    from admission.evaluate.decide import Decider
+    from admission.compile.index import build_index
+    from admission.loader import LoadOptions, load_policy
+
+    policy = load_policy(ROOT / "policies", LoadOptions(workers=1))
+    decider = Decider(build_index(policy))
+    for model in (Question, ExerciseQuestion):
+        schema = model.model_json_schema()
+        assert "policies/" in schema["description"]
+        for example in schema["examples"]:
+            ids = [example[k] for k in ("actor", "unit", "matter", "target") if k in example]
+            assert all(i in policy.units or i in policy.matters for i in ids), (model.__name__, example)
+            q = model.model_validate(example)
+            on = dt.date.fromisoformat(example.get("on", "2026-11-23"))
+            dec = (decider.decide(q.actor, q.matter, q.target, on) if model is Question
+                   else decider.may_exercise(q.unit, q.matter, on))
+            assert dec.outcome.value != "error", dec

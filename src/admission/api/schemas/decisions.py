@@ -19,7 +19,7 @@ Role = Literal["responsible", "execute", "assist"]
 
 
 class Question(Body):
-    """部门 actor 可否在 on 日把事项 matter 交给乡镇或村 target？"""
+    """部门 actor 可否在 on 日把事项 matter 交给乡镇或村 target？（示例中的标识取自随附的示例策略 policies/）"""
 
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"actor": "11370402MB1978799X", "matter": "JJ-QT-017", "target": "370402101", "on": "2026-11-23"}]})
@@ -49,7 +49,7 @@ class QuestionBatch(Body):
 
 
 class ExerciseQuestion(Body):
-    """单位 unit 可否在 on 日行使职权 matter？"""
+    """单位 unit 可否在 on 日行使职权 matter？（示例中的标识取自随附的示例策略 policies/）"""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"unit": "370402101", "matter": "JJ-QT-017"}]})
 
