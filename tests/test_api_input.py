@@ -53,3 +53,54 @@ def test_a_raw_utf8_acting_person_header_is_refused_not_stored_garbled(tmp_path)
         headers = {"Authorization": f"Bearer {api.tokens['tj']}", "X-Acting-Person": "张三".encode()}
         r = api.client.post("/v1/applications", json={"request": admission_request()}, headers=headers)
         assert "百分号" in is_problem(r, 422, "bad-person")["detail"]
+
+
+def test_concurrent_first_applications_after_a_reload_with_two_workers_on_postgresql(tmp_path):
+    """A reload that changes the flow makes a new flow revision; the first applications under it,
+    sent at once to both workers, all remember it (ON CONFLICT DO NOTHING) and none is a 500."""
+    import os
+
+    import httpx
+
+    from admission.api.auth import create_token
+    from admission.store.db import make_engine, migrate
+    from flowkit import COUNTY, D_TJ, build_policy_dir, make_db_url
+    from test_api_serve import each_worker, serving
+
+    root = build_policy_dir(tmp_path)
+    url = make_db_url("postgresql", tmp_path)
+    engine = make_engine(url)
+    migrate(engine)
+    tj = create_token(engine, unit=D_TJ, role="department")[1]
+    op = create_token(engine, unit=COUNTY, role="operator")[1]
+    engine.dispose()
+    env = {**os.environ, "ADMISSION_TODAY": "2025-03-03", "ADMISSION_REFRESH_SECONDS": "0.2",
+           "ADMISSION_TOKEN_CACHE_SECONDS": "0"}
+    headers = {"Authorization": f"Bearer {tj}", "X-Acting-Person": "%E5%BC%A0%E4%B8%89"}
+
+    def burst(base, n=8):
+        barrier, out = threading.Barrier(n), []
+
+        def one():
+            barrier.wait()
+            out.append(httpx.post(f"{base}/v1/applications", json={"request": admission_request()}, headers=headers,
+                                  timeout=30))  # a fresh connection each: both workers
+
+        threads = [threading.Thread(target=one) for _ in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(r.status_code for r in out) == [201] * n, [r.text for r in out if r.status_code != 201]
+        return {r.json()["flow_revision"] for r in out}
+
+    with serving(root, url, tmp_path, env, workers=2) as base:
+        before = burst(base)
+        flow = root / "flows" / "admission.yaml"
+        flow.write_text(flow.read_text(encoding="utf-8").replace("opinion_working_days: 10", "opinion_working_days: 12"),
+                        encoding="utf-8")
+        done = httpx.post(f"{base}/v1/policy/reload", headers={"Authorization": f"Bearer {op}"}, timeout=60).json()
+        assert done["changed"] is True
+        each_worker(base, "/v1/ready", lambda b: b["revision"] == done["revision"])
+        after = burst(base)
+        assert len(before) == len(after) == 1 and before != after  # a new flow revision, remembered once

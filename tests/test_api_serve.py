@@ -49,12 +49,12 @@ def wait_ready(base: str, proc, seconds: float = 60) -> None:
 
 
 @contextmanager
-def serving(policies: Path, db_url: str, cwd: Path, env: dict | None = None):
-    """One `admission serve` worker on a free loopback port, ready; yields its base URL."""
+def serving(policies: Path, db_url: str, cwd: Path, env: dict | None = None, workers: int = 1):
+    """`admission serve` (one worker unless told) on a free loopback port, ready; yields its base URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen([ADMISSION, "serve", "--policies", str(policies), "--db", db_url, "--port", str(port),
-                             "--workers", "1"], cwd=cwd, env=env or dict(os.environ),
+                             "--workers", str(workers)], cwd=cwd, env=env or dict(os.environ),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         wait_ready(base, proc)
