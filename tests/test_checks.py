@@ -441,6 +441,12 @@ CASES: list[Case] = [
                 '    county: "370403"\n    basic: [M-DJ]\n'),
          related=(("extra.yaml", "- id: TPL-XC"),),
          fix=('county: "370403"', 'county: "370402"')),
+    # ------------------------------------------------------------------ village lists
+    Case("village-list-responsible", "370402101201/M-CQ", ("county.yaml", "{matter: M-CQ, supervisor: D-ZJ"),
+         edits=(("      - {matter: M-DB, supervisor: D-MZ, category: 民生保障}\n",
+                 "      - {matter: M-DB, supervisor: D-MZ, category: 民生保障}\n"
+                 "      - {matter: M-CQ, supervisor: D-ZJ, category: 城乡建设, role: responsible}\n"),),
+         fix=("category: 城乡建设, role: responsible", "category: 城乡建设, role: assist")),
 ]
 
 
@@ -588,7 +594,7 @@ def cli(*args: str):
 def test_cli_check_exit_codes():
     bad = cli("check", str(VIOLATIONS), "--on", "2026-11-23")
     assert bad.exit_code == 1, bad.output
-    assert "pushdown-new-vest" in bad.output and "38 个错误" in bad.output
+    assert "pushdown-new-vest" in bad.output and "39 个错误" in bad.output
     good = cli("check", str(MINI_DIR), "--on", "2025-03-01")
     assert good.exit_code == 0, good.output
     assert cli("check", str(VIOLATIONS), "--on", "2026-11-23", "--fail-on", "never").exit_code == 0

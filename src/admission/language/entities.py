@@ -191,8 +191,14 @@ class TownshipList(TownshipLists):
 
 
 # --------------------------------------------------------------------------- village lists
+_VILLAGE_ROLE = ("村(社区)在该事项中的角色：" + AssignmentRole.describe()
+                 + "；执法、拆迁拆违、招商引资、安全生产类事项不得写 responsible（见 village-list-responsible）")
+
+
 class VillageDuty(ListEntry):
     """依法履职事项。"""
+
+    role: AssignmentRole | None = Field(default=None, title="角色", description=_VILLAGE_ROLE)
 
     _short = shorthand("matter")
     shorthand_field = "matter"
@@ -203,6 +209,7 @@ class AssistingEntry(ListEntry):
 
     supervisor: Id | None = Field(default=None, title="业务主管部门")
     category: Name | None = Field(default=None, title="类别")
+    role: AssignmentRole | None = Field(default=None, title="角色", description=_VILLAGE_ROLE)
 
 
 class NegativeEntry(ListEntry):

@@ -100,6 +100,8 @@ def _value(names: _Names, kind: Kind, fld: str, e) -> str:
         return names.basis(e.basis)
     if fld == "mode":
         return e.mode.label
+    if fld == "role":
+        return e.role.label if e.role else ""
     if fld == "since":
         return e.since.isoformat() if e.since else ""
     v = getattr(e, fld, None)

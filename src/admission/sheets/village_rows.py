@@ -5,9 +5,11 @@ their basis, purpose and procedure."""
 from __future__ import annotations
 
 from ..compile.expand import village_entries
+from ..language.enums import AssignmentRole
 from .list_rows import ListRows
 from .reader import Row
 from .rows import NAME_MAX
+from .text import key
 
 
 class VillageRows(ListRows):
@@ -16,6 +18,10 @@ class VillageRows(ListRows):
     entries_of = staticmethod(village_entries)
 
     def kind_fields(self, row: Row, data: dict) -> None:
+        if self.kind.key in ("village-duties", "village-assisting"):
+            role = self._role(row)
+            if role is not None:
+                data["role"] = role.value
         if self.kind.key == "village-assisting":
             supervisor = self.department(row, "supervisor", many=False)
             data["supervisor"] = supervisor[0] if supervisor else None
@@ -25,6 +31,17 @@ class VillageRows(ListRows):
             data["basis"] = self.basis(row, "basis")[1]
             data["purpose"] = self.text(row, "purpose")
             data["procedure"] = self.text(row, "procedure")
+
+    def _role(self, row: Row) -> AssignmentRole | None:
+        """责任主体 / 承办 / 协助 (or responsible / execute / assist) from the 角色 cell."""
+        text = row.get("role")
+        if not text:
+            return None
+        k = key(text)
+        role = next((r for r in AssignmentRole if k in (r.value, r.label)), None)
+        if role is None:
+            self.err("bad-value", f"角色“{text}”无效，应为“责任主体”“承办”或“协助”", self.where(row, "role"))
+        return role
 
     def record_lines(self, rec) -> list[str]:
         """A positive certification list (certify_only_listed) is kept as it was."""

@@ -107,6 +107,22 @@ class StructuralInjections:
             return f"{v.id}/{n}"
         return None
 
+    def _inj_village_list_responsible(self, t):
+        """A village puts itself down as responsible for a tagged matter it only assists with."""
+        for v in self.rng_inj.sample(t.villages, len(t.villages)):
+            for e in self.v_effective(v)["assisting"]:
+                if not self.matters[e[0]].tags or (v.id, e[0]) in self.taint:
+                    continue
+                own = v.own["assisting"]
+                if e in own:
+                    own[own.index(e)] = (*e[:3], "responsible")
+                else:  # the template's entry: the village takes it off and writes its own
+                    v.removes.append(e[0])
+                    own.append((*e[:3], "responsible"))
+                self._mark(v.id, e[0])
+                return f"{v.id}/{e[0]}"
+        return None
+
     # ----- missing owner
     def _inj_missing_lead(self, t):
         x = self._free(t, COOP_TYPES)

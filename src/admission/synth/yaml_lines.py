@@ -91,11 +91,13 @@ def entry_line(part: str, e: tuple, ind: str) -> str:
         if e[1]:
             p.append(f"taken_by: {qids(e[1])}")
         p.append(f"method: {q(e[2])}")
-    elif part == "assisting":
+    elif part == "assisting":  # (matter, supervisor, category[, role])
         p = [f"matter: {q(e[0])}"]
         if e[1]:
             p.append(f"supervisor: {qid(e[1])}")
         p.append(f"category: {q(e[2])}")
+        if len(e) > 3:
+            p.append(f"role: {e[3]}")
     else:  # may_certify
         return f"{ind}- {{matter: {q(e[0])}, basis: {q(e[1])}, purpose: {q(e[2])}}}\n"
     return f"{ind}- {{{', '.join(p)}}}\n"
