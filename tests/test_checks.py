@@ -327,6 +327,20 @@ CASES: list[Case] = [
                 " level: county, kind: deployment, issued: 2025-01-01, expires: 2026-02-28}\n"
                 + assign('by: D-MZ, to: "370402101201", matter: M-DB, date: 2026-03-01, basis: B-OLD')),
          fix=("expires: 2026-02-28", "expires: 2026-03-01")),
+    # a township is bound by a burden rule as a department is (永安镇 → 永安村, an assisting matter)
+    Case("burden-basis-level", "A-X", ("extra.yaml", "{id: A-X"),
+         extra=("burden_rules:\n  - {id: BR-F, name: 向村(社区)要表格材料须有县级以上统一部署, kinds: [forms_request],"
+                " to: [village], min_basis_level: county, since: 2025-01-01}\n"
+                + assign('by: "370402101", to: "370402101201", matter: M-DB, date: 2026-03-01, kind: forms_request')),
+         related=(("extra.yaml", "{id: BR-F"),),
+         fix=("kind: forms_request", "kind: forms_request, basis: B-COUNTY")),
+    Case("burden-basis-level", "A-X", ("extra.yaml", "{id: A-X"),
+         name="basis-below-the-level",
+         extra=("burden_rules:\n  - {id: BR-M, name: 在村(社区)新设机制须经省级同意, kinds: [mechanism_or_post],"
+                " to: [village], min_basis_level: province}\n"
+                + assign('by: D-MZ, to: "370402101201", matter: M-DB, date: 2026-03-01, kind: mechanism_or_post,'
+                         ' basis: B-COUNTY')),
+         fix=("min_basis_level: province}", "min_basis_level: province, until: 2026-02-28}")),
     Case("unit-inactive", "A-X", ("extra.yaml", "{id: A-X"),
          extra=assign('by: D-ZJ, to: "370402002", matter: M-WXZJ, date: 2025-07-01'),
          related=(("county.yaml", '{id: "370402002", name: 光明路街道'),),
@@ -594,7 +608,7 @@ def cli(*args: str):
 def test_cli_check_exit_codes():
     bad = cli("check", str(VIOLATIONS), "--on", "2026-11-23")
     assert bad.exit_code == 1, bad.output
-    assert "pushdown-new-vest" in bad.output and "39 个错误" in bad.output
+    assert "pushdown-new-vest" in bad.output and "40 个错误" in bad.output
     good = cli("check", str(MINI_DIR), "--on", "2025-03-01")
     assert good.exit_code == 0, good.output
     assert cli("check", str(VIOLATIONS), "--on", "2026-11-23", "--fail-on", "never").exit_code == 0

@@ -108,6 +108,16 @@ def unknown_ids(actor: str | None, matter: str | None, target: str | None, units
     return missing
 
 
+def _burden_index(rules) -> dict:
+    """(target kind, assignment kind) → the burden rules that govern it, in policy order."""
+    out: dict = {}
+    for r in rules:
+        for to in r.to:
+            for k in r.kinds:
+                out.setdefault((UnitKind(to), k), []).append(r)
+    return {key: tuple(v) for key, v in out.items()}
+
+
 class Decider:
     """Answers questions against one `Index`."""
 
@@ -116,6 +126,7 @@ class Decider:
         self.units = index.units
         self.matters = index.policy.matters
         self.bases = index.policy.bases
+        self.burden = _burden_index(index.policy.burden_rules.values())
 
     # ------------------------------------------------------------------ helpers
     def _result(self, outcome, actor, matter, target, on, reasons, authority=None, consequence=None) -> Decision:
@@ -129,6 +140,23 @@ class Decider:
     def unknown(self, actor: str | None, matter: str | None, target: str | None) -> list[str]:
         """The ids of a question that name nothing in the policy."""
         return unknown_ids(actor, matter, target, self.units, self.matters)
+
+    def _burden(self, rules, ad, kind, basis, on, actor, matter, target, t) -> Decision | None:
+        """The first burden rule in force for this assigning side that the basis does not meet."""
+        side = "township" if ad.kind == UnitKind.township else "department"
+        b = self.bases.get(basis) if basis else None
+        for r in rules:
+            if side not in r.by or not r.in_force(on):
+                continue
+            need = r.min_basis_level
+            if b is not None and LEVEL_RANK[b.level] <= LEVEL_RANK[need] and b.in_force(on):
+                continue
+            have = (f"所附依据 {b.number}（{b.level.label}级{'' if b.in_force(on) else '，当日无效'}）不够"
+                    if b is not None else "未附依据")
+            return self._deny("burden-basis-level",
+                              f"{ad.name}向{t.name}{kind.label}，须有{need.label}级以上的依据（{r.name}），{have}",
+                              actor, matter, target, on, r.span)
+        return None
 
     def _basis_ok(self, basis: str | None, d: dt.date) -> bool:
         b = self.bases.get(basis) if basis else None
@@ -180,6 +208,12 @@ class Decider:
             return self._deny("village-bypass",
                               f"工作进村(社区)须经乡镇(街道)或有县级以上统一部署依据，{ad.name} 直接向{t.name}派任务",
                               actor, matter, target, on)
+        # 4b burden rules: some kinds of work need a basis of at least a level, whoever assigns
+        rules = self.burden.get((t.kind, kind)) if self.burden else None
+        if rules:
+            denial = self._burden(rules, ad, kind, basis, on, actor, matter, target, t)
+            if denial is not None:
+                return denial
         m = self.matters[matter]
         # 5-7 lists that forbid
         for block in index.blocks.get((target, matter), ()):

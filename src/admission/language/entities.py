@@ -9,7 +9,7 @@ department, a lead department from another county) load fine: the checks report 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
@@ -322,6 +322,30 @@ class AdmissionRecord(Dated):
 
     def active(self, on: dt.date) -> bool:
         return self.in_force(on) and (self.exit is None or on <= self.exit.date)
+
+
+# --------------------------------------------------------------------------- burden rules
+class BurdenRule(Dated):
+    """减负规则：某几类下派须有不低于某层级的依据，无论由部门还是乡镇(街道)下派。
+    如“向村(社区)要表格材料须有县级统一部署”“在村(社区)新设机制、专人专岗、挂牌须经省级同意”。"""
+
+    id: Id = Field(title="规则标识")
+    name: Name = Field(title="规则名称")
+    kinds: list[AssignmentKind] = Field(min_length=1, title="下派类型", description=AssignmentKind.describe())
+    to: list[Literal["village", "township"]] = Field(default_factory=lambda: ["village"], min_length=1,
+                                                     title="接收单位", description="village、township")
+    by: list[Literal["department", "township"]] = Field(
+        default_factory=lambda: ["department", "township"], min_length=1, title="下派单位",
+        description="department：部门、县级党委政府等乡镇以上单位；township：乡镇(街道)")
+    min_basis_level: Level = Field(
+        title="依据的最低层级", description="central/province/city/county：下派须附依据（basis），其制发层级不低于此，且在下派日有效")
+    basis: Id | None = Field(default=None, title="规定此规则的文件")
+
+    @model_validator(mode="after")
+    def _basis_level(self):
+        if self.min_basis_level in (Level.township, Level.village):
+            raise ValueError("依据的最低层级只能是 central/province/city/county（依据由县级以上制发）")
+        return self
 
 
 # --------------------------------------------------------------------------- assignments

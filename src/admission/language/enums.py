@@ -120,6 +120,8 @@ class AssignmentKind(Labelled):
     certification_request = ("certification_request", "证明请求")
     office_or_signboard = ("office_or_signboard", "设立机构/挂牌")
     assessment = ("assessment", "考核评比")
+    forms_request = ("forms_request", "要求填报表格、提供材料")
+    mechanism_or_post = ("mechanism_or_post", "新设工作机制、专人专岗")
 
 
 class AssignmentRole(Labelled):

@@ -9,7 +9,7 @@ from pydantic import Field
 from .base import StrictModel
 from .flow import Calendar, Flow
 from .entities import (
-    AdmissionRecord, Assignment, Basis, Delegation, Matter, PowerList, TownshipList,
+    AdmissionRecord, Assignment, Basis, BurdenRule, Delegation, Matter, PowerList, TownshipList,
     TownshipTemplate, Unit, VillageList, VillageTemplate,
 )
 
@@ -32,6 +32,7 @@ class PolicyFile(StrictModel):
     delegations: list[Delegation] = Field(default_factory=list, title="赋权清单")
     admissions: list[AdmissionRecord] = Field(default_factory=list, title="准入记录（历史）")
     assignments: list[Assignment] = Field(default_factory=list, title="下派记录")
+    burden_rules: list[BurdenRule] = Field(default_factory=list, title="减负规则（下派须有的依据层级）")
     flows: list[Flow] = Field(default_factory=list, title="流程定义（准入、动态调整）")
     calendars: list[Calendar] = Field(default_factory=list, title="工作日历")
 
@@ -41,6 +42,7 @@ ID_SECTIONS: dict[str, str] = {
     "units": "id", "bases": "id", "matters": "id", "township_templates": "id",
     "village_templates": "id", "delegations": "id", "admissions": "id", "assignments": "id",
     "township_lists": "township", "village_lists": "village", "flows": "id", "calendars": "id",
+    "burden_rules": "id",
 }
 
 
@@ -64,4 +66,5 @@ class Policy:
     assignments: dict[str, Assignment]
     flows: dict[str, Flow] = field(default_factory=dict)
     calendars: dict[str, Calendar] = field(default_factory=dict)
+    burden_rules: dict[str, BurdenRule] = field(default_factory=dict)
     stats: dict = field(default_factory=dict, compare=False)

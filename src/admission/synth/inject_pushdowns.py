@@ -105,6 +105,13 @@ class PushdownInjections:
         actor = self._other_dept(t.county, "")
         return self._asg(t.county, actor.id, v.id, e[0], self._asg_date())["id"]
 
+    def _inj_burden_basis_level(self, t):
+        """The township asks one of its villages for forms with no county deployment."""
+        v, e = self._village_entry(t, "assisting")
+        if v is None:
+            return None
+        return self._asg(t.county, t.id, v.id, e[0], self._asg_date(), kind="forms_request")["id"]
+
     def _inj_unit_inactive(self, t):
         c = t.county
         e = self._pick(t, [e for e in self.effective(t)["basic"] if e[0] in self._core_set])

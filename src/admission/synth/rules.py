@@ -17,7 +17,7 @@ RULES: tuple[str, ...] = (
     "pushdown-unlisted", "pushdown-no-standing", "pushdown-returned", "pushdown-negative",
     "village-responsible", "certification-forbidden", "certification-unlisted", "level-skipping",
     "other-county", "village-bypass", "unit-inactive", "lapse-after-exit", "lapse-after-revocation",
-    "pushdown-new-vest",
+    "pushdown-new-vest", "burden-basis-level",
     "delegation-not-held", "delegation-other-county", "delegation-grant-basis", "delegation-entrust-basis",
     "delegation-major-penalty", "delegation-specialist", "delegation-to-village", "entrust-onward",
     "evaluation-overdue", "evaluation-missing",
@@ -29,5 +29,5 @@ RULES: tuple[str, ...] = (
 ASSIGNMENT_RULES = frozenset({
     "pushdown-unlisted", "pushdown-no-standing", "pushdown-returned", "pushdown-negative", "village-responsible",
     "certification-forbidden", "certification-unlisted", "level-skipping", "other-county", "village-bypass",
-    "unit-inactive", "lapse-after-exit", "lapse-after-revocation", "pushdown-new-vest",
+    "unit-inactive", "lapse-after-exit", "lapse-after-revocation", "pushdown-new-vest", "burden-basis-level",
 })

@@ -9,6 +9,10 @@ from pathlib import Path
 from .draws import D
 from .generator import Generator
 from .records import TPARTS, VPARTS, City, County, Town, Village
+
+#: the province's burden rule (减负规则); clean assignments never ask villages for forms
+BURDEN_RULES = ("burden_rules:\n  - {id: BR-VILLAGE-FORMS, name: 向村(社区)要表格材料须有县级以上统一部署, "
+                "kinds: [forms_request], to: [village], min_basis_level: county}\n")
 from .yaml_lines import (admission_line, assignment_line, basis_line, delegation_line, entry_lines, lists_block,
                          matter_line, q, qid, qids, unit_line)
 
@@ -39,6 +43,7 @@ class Writer:
         out = [self.header(), f"title: {g.province_name} 省级单位与依据\n", "units:\n",
                unit_line(g.pid, g.province_name, "government", level="province"), "bases:\n"]
         out += [basis_line(b) for b in g.bases]
+        out.append(BURDEN_RULES)
         self.write(f"{g.province_name}/省级.yaml", "".join(out))
         out = [self.header(), f"title: {g.province_name} 事项目录\n", "matters:\n"]
         out += [matter_line(m) for m in g.matters.values() if m.kind != "injected"]

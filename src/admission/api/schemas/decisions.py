@@ -14,7 +14,8 @@ from .common import NO_CONTROL, ApiId, Body, Day, Out
 Correlation = Annotated[str | None, Field(
     default=None, min_length=1, max_length=200, pattern=NO_CONTROL,
     description="调用方自己的关联标识，原样写回该题的回答（批量时用来对应问题）")]
-Kind = Literal["task", "responsibility_letter", "certification_request", "office_or_signboard", "assessment"]
+Kind = Literal["task", "responsibility_letter", "certification_request", "office_or_signboard", "assessment",
+               "forms_request", "mechanism_or_post"]
 Role = Literal["responsible", "execute", "assist"]
 
 

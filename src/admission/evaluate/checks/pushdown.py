@@ -43,6 +43,11 @@ _denial("pushdown-unlisted", "下派清单之外的事项", "assignment of a mat
 _denial("pushdown-no-standing", "下派单位无权下派该事项", "assigning unit has no standing for the entry",
         "由牵头部门、赋权部门、业务主管部门或准入申请部门下派",
         "`decide` step 10: assignable entries exist, but the assigning unit has standing for none of them.")
+_denial("burden-basis-level", "下派缺少减负规则要求层级的依据", "assignment without a basis of the level a burden rule requires",
+        "附上达到要求层级、在下派日有效的依据（如县级统一部署、省级同意的文件），或撤回该下派",
+        "`decide` step 4b: a `burden_rules` entry in force on the assignment's date covers its kind, its target "
+        "(village or township) and the assigning side (a department or a township), and the assignment's "
+        "`basis` is missing, of a lower level than `min_basis_level`, or not in force that day.")
 _denial("pushdown-returned", "下派已收回的事项", "assignment of a returned item", "收回事项由承接部门履行，撤回该下派",
         "`decide` step 5: the matter is on the target township's returned list.")
 _denial("pushdown-negative", "把负面清单事项交给村(社区)", "negative-list matter given to a village", "撤回该下派",
