@@ -76,7 +76,10 @@ class Basis(StrictModel):
     issuer: Name = Field(title="制发机关")
     level: Level = Field(title="制发层级", description="central/province/city/county")
     kind: BasisKind = Field(title="类别", description=BasisKind.describe())
-    issued: Date = Field(title="发布日期")
+    issued: Date | None = Field(default=None, title="发布日期",
+                                description="确切日期不详时不写，并写 undated: true（如只引用法律条文而不知其施行日期）")
+    undated: bool = Field(default=False, title="发布日期不详",
+                          description="true：不知确切发布日期；视为一直有效，检查以 basis-undated 提示补充日期")
     published: bool = Field(default=True, title="已公开发布")
     scope: IdList = Field(default_factory=list, title="适用范围", description="适用的地区（党委政府或乡镇单位）；空表示制发机关辖区")
     expires: Date | None = Field(default=None, title="失效日期（含当日有效）")
@@ -85,12 +88,18 @@ class Basis(StrictModel):
     def _levels(self):
         if self.level in (Level.township, Level.village):
             raise ValueError("依据的制发层级只能是 central/province/city/county")
-        if self.expires and self.expires < self.issued:
+        if self.issued is None and not self.undated:
+            raise ValueError("须写发布日期 issued；确实不知日期时写 undated: true，不要编造日期")
+        if self.issued is not None and self.undated:
+            raise ValueError("写了发布日期 issued 就不要再写 undated: true")
+        if self.expires and self.issued and self.expires < self.issued:
             raise ValueError(f"失效日期 {self.expires} 早于发布日期 {self.issued}")
         return self
 
     def in_force(self, on: dt.date) -> bool:
-        return self.issued <= on and (self.expires is None or on <= self.expires)
+        """In force on `on`; an undated basis counts as in force until it expires (the check says
+        its date is missing rather than guess one)."""
+        return (self.issued is None or self.issued <= on) and (self.expires is None or on <= self.expires)
 
 
 # --------------------------------------------------------------------------- matters

@@ -112,6 +112,19 @@ class PushdownInjections:
             return None
         return self._asg(t.county, t.id, v.id, e[0], self._asg_date(), kind="forms_request")["id"]
 
+    def _inj_basis_undated(self, t):
+        """A county cites a law article without its date, and a township's lawful assignment to one
+        of its villages relies on it."""
+        c = t.county
+        if c.undated is not None:
+            return None
+        v, e = self._village_entry(t, "assisting")
+        if v is None:
+            return None
+        c.undated = f"B-{c.id}-CWH"
+        self._asg(c, t.id, v.id, e[0], self._asg_date(), basis=c.undated)
+        return c.undated
+
     def _inj_unit_inactive(self, t):
         c = t.county
         e = self._pick(t, [e for e in self.effective(t)["basic"] if e[0] in self._core_set])

@@ -261,6 +261,7 @@ class StructuralInjections:
         return self._grant(t, x, evaluation=None)["id"]
 
     # ----- templates
+
     def _inj_template_other_county(self, t):
         if t.other_tpl is not None:
             return None

@@ -77,6 +77,7 @@ class County:
         self.extra_templates: list[tuple] = []  # (id, name, basic matters) core-only templates
         self.used: set[str] = set()  # matters listed, delegated or admitted anywhere in the county
         self.inactive: tuple | None = None
+        self.undated: str | None = None  # the id of an injected basis without an issue date
         self.tpl_id = f"TPL-{cid}"  # the township template
         self.vtpl_id = f"VTPL-{cid}"  # the village template
         self.notice = f"B-{cid}-BS"  # the county's notice publishing the lists (a basis)

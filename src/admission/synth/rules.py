@@ -23,6 +23,7 @@ RULES: tuple[str, ...] = (
     "evaluation-overdue", "evaluation-missing",
     "template-other-county",
     "village-list-responsible",
+    "basis-undated",
 )
 
 #: The rules injected through an assignment: they run last, so that they see the final lists.
@@ -30,4 +31,5 @@ ASSIGNMENT_RULES = frozenset({
     "pushdown-unlisted", "pushdown-no-standing", "pushdown-returned", "pushdown-negative", "village-responsible",
     "certification-forbidden", "certification-unlisted", "level-skipping", "other-county", "village-bypass",
     "unit-inactive", "lapse-after-exit", "lapse-after-revocation", "pushdown-new-vest", "burden-basis-level",
+    "basis-undated",
 })

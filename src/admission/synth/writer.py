@@ -100,6 +100,10 @@ class Writer:
                          "title": f"{c.name}有关部门委托乡镇（街道）实施部分行政执法事项的委托书",
                          "issuer": f"{c.name}人民政府", "level": "county", "kind": "entrustment",
                          "issued": D(2024, 9, 1), "scope": [c.id]})]
+        if c.undated:
+            w.append(basis_line({"id": c.undated, "number": "《中华人民共和国村民委员会组织法》第五条",
+                                 "title": "中华人民共和国村民委员会组织法", "issuer": "全国人民代表大会常务委员会",
+                                 "level": "central", "kind": "law", "undated": True}))
         if c.matters:
             w.append("matters:\n")
             w += [matter_line(m) for m in c.matters]

@@ -54,7 +54,8 @@ def unit_line(uid, name, kind, *, level=None, form=None, parent=None, seat=None,
 
 def basis_line(b: dict) -> str:
     parts = [f"id: {q(b['id'])}", f"number: {q(b['number'])}", f"title: {q(b['title'])}", f"issuer: {q(b['issuer'])}",
-             f"level: {b['level']}", f"kind: {b['kind']}", f"issued: {b['issued'].isoformat()}"]
+             f"level: {b['level']}", f"kind: {b['kind']}",
+             "undated: true" if b.get("undated") else f"issued: {b['issued'].isoformat()}"]
     if b.get("scope"):
         parts.append(f"scope: {qids(b['scope'])}")
     return "  - {" + ", ".join(parts) + "}\n"
