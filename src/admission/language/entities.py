@@ -333,6 +333,26 @@ class AdmissionRecord(Dated):
         return self.in_force(on) and (self.exit is None or on <= self.exit.date)
 
 
+# --------------------------------------------------------------------------- unit groups
+class UnitGroup(StrictModel):
+    """接收单位的集合，照公布的写法：“镇人民政府、街道办事处”（一县的全部镇和街道）或“城关镇等8个乡镇”（列名）。
+    赋权的 townships 与准入记录的 targets 可以写集合的标识，载入时展开为其成员。"""
+
+    id: Id = Field(title="集合标识")
+    name: Name = Field(title="名称", description="如 城关镇等8个乡镇")
+    county: Id | None = Field(default=None, title="县级党委政府", description="与 forms 一起：该县全部这些形态的乡镇(街道)")
+    forms: list[PlaceForm] = Field(default_factory=list, title="形态", description="township（镇、乡）、street（街道）")
+    members: IdList = Field(default_factory=list, title="成员", description="逐个列出的乡镇(街道)或村(社区)")
+
+    @model_validator(mode="after")
+    def _one_way(self):
+        if bool(self.members) == bool(self.county or self.forms):
+            raise ValueError("集合要么逐个列出 members，要么写 county 与 forms（该县全部这些形态的乡镇(街道)），二者选一")
+        if (self.county is None) != (not self.forms):
+            raise ValueError("county 与 forms 须同时写")
+        return self
+
+
 # --------------------------------------------------------------------------- burden rules
 class BurdenRule(Dated):
     """减负规则：某几类下派须有不低于某层级的依据，无论由部门还是乡镇(街道)下派。

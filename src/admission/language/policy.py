@@ -9,7 +9,7 @@ from pydantic import Field
 from .base import StrictModel
 from .flow import Calendar, Flow
 from .entities import (
-    AdmissionRecord, Assignment, Basis, BurdenRule, Delegation, Matter, PowerList, TownshipList,
+    AdmissionRecord, Assignment, Basis, BurdenRule, Delegation, UnitGroup, Matter, PowerList, TownshipList,
     TownshipTemplate, Unit, VillageList, VillageTemplate,
 )
 
@@ -33,6 +33,7 @@ class PolicyFile(StrictModel):
     admissions: list[AdmissionRecord] = Field(default_factory=list, title="准入记录（历史）")
     assignments: list[Assignment] = Field(default_factory=list, title="下派记录")
     burden_rules: list[BurdenRule] = Field(default_factory=list, title="减负规则（下派须有的依据层级）")
+    unit_groups: list[UnitGroup] = Field(default_factory=list, title="接收单位集合（赋权、准入可整体引用）")
     flows: list[Flow] = Field(default_factory=list, title="流程定义（准入、动态调整）")
     calendars: list[Calendar] = Field(default_factory=list, title="工作日历")
 
@@ -42,7 +43,7 @@ ID_SECTIONS: dict[str, str] = {
     "units": "id", "bases": "id", "matters": "id", "township_templates": "id",
     "village_templates": "id", "delegations": "id", "admissions": "id", "assignments": "id",
     "township_lists": "township", "village_lists": "village", "flows": "id", "calendars": "id",
-    "burden_rules": "id",
+    "burden_rules": "id", "unit_groups": "id",
 }
 
 
@@ -67,4 +68,5 @@ class Policy:
     flows: dict[str, Flow] = field(default_factory=dict)
     calendars: dict[str, Calendar] = field(default_factory=dict)
     burden_rules: dict[str, BurdenRule] = field(default_factory=dict)
+    unit_groups: dict[str, UnitGroup] = field(default_factory=dict)
     stats: dict = field(default_factory=dict, compare=False)

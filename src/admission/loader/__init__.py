@@ -24,6 +24,7 @@ from ..diagnostics import Diagnostic, PolicyError, Severity, Span
 from ..language import codec
 from ..language.policy import ID_SECTIONS, LANGUAGE_VERSION, Policy, PolicyFile
 from .messages import Locator, translate
+from .groups import expand_groups
 from .resolve import duplicates, references
 from .yamlread import Limits, MapMeta, SpannedList, read_yaml
 
@@ -312,6 +313,8 @@ def validate_tree(root: str | Path, options: LoadOptions = LoadOptions()) -> Loa
             partial.setdefault(section, set()).update(ids)
     index, dup = duplicates(files)
     diags.extend(dup)
+    files, grouped = expand_groups(files, index)
+    diags.extend(grouped)
     raw_by_file = dict(zip(displays, raws))
     diags.extend(_pinpoint(references(files, index, partial), raw_by_file, limits))
     diags.extend(_flow_conditions(files, raw_by_file, limits))
@@ -326,6 +329,7 @@ def validate_tree(root: str | Path, options: LoadOptions = LoadOptions()) -> Loa
         village_templates=index["village_templates"], village_lists=index["village_lists"],
         delegations=index["delegations"], admissions=index["admissions"], assignments=index["assignments"],
         flows=index["flows"], calendars=index["calendars"], burden_rules=index["burden_rules"],
+        unit_groups=index["unit_groups"],
         stats={"files": len(paths), "bytes": sum(len(r) for r in raws), "parsed": len(todo)},
     )
     return LoadResult(policy, sorted(diags, key=Diagnostic.sort_key), parsed=len(todo))

@@ -20,7 +20,7 @@ from ..language.policy import ID_SECTIONS, PolicyFile
 COMMON = ""  # key of the common part in routing tables and in the unit directory
 NOCOUNTY = "~"  # the shard of townships and villages that belong to no county
 SECTIONS: tuple[str, ...] = tuple(f for f in PolicyFile.model_fields if f not in ("version", "title"))
-COMMON_SECTIONS = frozenset({"bases", "matters", "flows", "calendars", "burden_rules"})
+COMMON_SECTIONS = frozenset({"bases", "matters", "flows", "calendars", "burden_rules", "unit_groups"})
 PLACE_KINDS = (UnitKind.township, UnitKind.village)
 
 
