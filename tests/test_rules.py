@@ -161,6 +161,8 @@ def subject_is(kind: str, subject: str, policy: Policy) -> bool:
         return subject in policy.delegations
     if kind == "township":
         return unit_of(subject, UnitKind.township)
+    if kind == "basis":
+        return subject in policy.bases
     unit, _, matter = subject.partition("/")
     return matter in policy.matters and unit_of(unit, UnitKind[kind.split("/")[0]])
 

@@ -66,3 +66,14 @@ def test_the_bundled_admissions_name_their_receivers_as_published():
     assert len(every) == 11 and all(policy.units[t].kind.value == "township" for t in every)
     streets = policy.admissions["ADM-2024-003"].targets
     assert len(streets) == 6 and all(policy.units[t].form.value == "street" for t in streets)
+
+
+def test_the_incremental_validator_and_the_bundle_expand_groups_as_the_loader_does(tmp_path):
+    from admission.scale.build import build_bundle
+    from admission.scale.bundle import open_bundle
+
+    root = ROOT / "policies"
+    loaded = load_policy(root, OPTS)
+    build_bundle(root, tmp_path / "store")
+    bundled = open_bundle(tmp_path / "store").policy()
+    assert {a.id: a.targets for a in bundled.admissions.values()} == {a.id: a.targets for a in loaded.admissions.values()}

@@ -1,5 +1,6 @@
-"""Effective lists of each township and village: the county template, minus the matters the
-unit removes, plus the unit's own entries.  Every entry keeps its own span (template or unit)."""
+"""Effective lists of each township and village: the template (itself derived from its parent
+template, and so on), minus the matters the unit removes or rewords, plus the unit's own
+entries.  Every entry keeps its own span (template or unit)."""
 
 from __future__ import annotations
 
@@ -41,34 +42,53 @@ class VillageEntries:
                 + len(self.may_certify) + len(self.must_not_certify))
 
 
-def _merge(template, own, kinds, removed: frozenset[str]) -> dict[str, tuple]:
+def _dropped(own, kinds) -> frozenset[str]:
+    """What `own` takes away from the list it derives from: its `remove`, and every matter one of
+    its entries rewords (the new wording replaces the old entries)."""
+    return frozenset(own.remove) | {e.rewords for kind in kinds for e in getattr(own, kind) if e.rewords}
+
+
+def _merge(base: dict[str, tuple] | None, own, kinds) -> dict[str, tuple]:
+    removed = _dropped(own, kinds)
     out = {}
     for kind in kinds:
-        base = [e for e in getattr(template, kind)] if template is not None else []
+        inherited = base[kind] if base is not None else ()
         if removed:
-            base = [e for e in base if e.matter not in removed]
-        out[kind] = tuple(base) + tuple(getattr(own, kind))
+            inherited = tuple(e for e in inherited if e.matter not in removed)
+        out[kind] = tuple(inherited) + tuple(getattr(own, kind))
     return out
+
+
+def _template(templates: dict, tid: str | None, kinds, seen: tuple = ()) -> dict[str, tuple] | None:
+    """A template's entries with its `parent` chain applied (the national list, minus, plus,
+    reworded); a cycle (reported by the loader) stops where it closes."""
+    t = templates.get(tid) if tid else None
+    if t is None or tid in seen:
+        return None
+    return _merge(_template(templates, t.parent, kinds, (*seen, tid)), t, kinds)
 
 
 def township_entries(policy: Policy, township: str) -> TownshipEntries:
     own = policy.township_lists.get(township)
     if own is None:
         return TownshipEntries(township, (), (), ())
-    template = policy.township_templates.get(own.template) if own.template else None
-    return TownshipEntries(township, **_merge(template, own, TOWNSHIP_KINDS, frozenset(own.remove)))
+    base = _template(policy.township_templates, own.template, TOWNSHIP_KINDS)
+    return TownshipEntries(township, **_merge(base, own, TOWNSHIP_KINDS))
 
 
 def village_entries(policy: Policy, village: str) -> VillageEntries:
     own = policy.village_lists.get(village)
     if own is None:
         return VillageEntries(village, (), (), (), (), (), False)
-    template = policy.village_templates.get(own.template) if own.template else None
-    merged = _merge(template, own, VILLAGE_KINDS, frozenset(own.remove))
+    base = _template(policy.village_templates, own.template, VILLAGE_KINDS)
+    merged = _merge(base, own, VILLAGE_KINDS)
     only = own.certify_only_listed
-    if only is None:
-        only = bool(template.certify_only_listed) if template is not None else False
-    return VillageEntries(village, certify_only_listed=only, **merged)
+    tid, seen = own.template, set()
+    while only is None and tid and tid not in seen:  # the nearest list that says
+        seen.add(tid)
+        t = policy.village_templates.get(tid)
+        only, tid = (t.certify_only_listed, t.parent) if t is not None else (None, None)
+    return VillageEntries(village, certify_only_listed=bool(only), **merged)
 
 
 def expanded_count(policy: Policy) -> int:

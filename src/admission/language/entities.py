@@ -153,6 +153,8 @@ class ListEntry(Dated):
     scope: Name | None = Field(default=None, title="范围", description="同一事项按环节拆分时写明，如 日常巡查")
     seq: int | None = Field(default=None, title="序号")
     note: Text | None = Field(default=None, title="备注")
+    rewords: Id | None = Field(default=None, title="改写自",
+                               description="上级清单（模板的 parent 或所套用的模板）中被本条改写措辞的事项编码；本条取代该事项的条目，并保留与原表述的联系")
 
 
 class BasicEntry(ListEntry):
@@ -189,6 +191,9 @@ class TownshipTemplate(TownshipLists):
     id: Id = Field(title="模板标识")
     name: Name = Field(title="模板名称")
     county: Id = Field(title="制定的县级党委政府")
+    parent: Id | None = Field(default=None, title="上级清单",
+                              description="由另一个模板派生（如 全国清单 → 省级清单）：上级的条目 − remove − 被改写的 + 本模板的条目")
+    remove: IdList = Field(default_factory=list, title="从上级清单删减的事项")
 
 
 class TownshipList(TownshipLists):
@@ -256,6 +261,9 @@ class VillageTemplate(VillageLists):
     id: Id = Field(title="模板标识")
     name: Name = Field(title="模板名称")
     owner: Id = Field(title="制定单位")
+    parent: Id | None = Field(default=None, title="上级清单",
+                              description="由另一个模板派生：上级的条目 − remove − 被改写的 + 本模板的条目")
+    remove: IdList = Field(default_factory=list, title="从上级清单删减的事项")
 
 
 class VillageList(VillageLists):

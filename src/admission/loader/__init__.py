@@ -24,6 +24,7 @@ from ..diagnostics import Diagnostic, PolicyError, Severity, Span
 from ..language import codec
 from ..language.policy import ID_SECTIONS, LANGUAGE_VERSION, Policy, PolicyFile
 from .messages import Locator, translate
+from .derive import derived_lists
 from .groups import expand_groups
 from .resolve import duplicates, references
 from .yamlread import Limits, MapMeta, SpannedList, read_yaml
@@ -315,6 +316,7 @@ def validate_tree(root: str | Path, options: LoadOptions = LoadOptions()) -> Loa
     diags.extend(dup)
     files, grouped = expand_groups(files, index)
     diags.extend(grouped)
+    diags.extend(derived_lists(index))
     raw_by_file = dict(zip(displays, raws))
     diags.extend(_pinpoint(references(files, index, partial), raw_by_file, limits))
     diags.extend(_flow_conditions(files, raw_by_file, limits))

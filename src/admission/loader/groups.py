@@ -27,17 +27,8 @@ def expand_groups(files: list[PolicyFile], index: dict[str, dict]) -> tuple[list
     groups = index.get("unit_groups") or {}
     if not groups:
         return files, []
-    units = index["units"]
-    expanded = {gid: members(g, units) for gid, g in groups.items()}
-    diags = [_problem(g, units) for g in groups.values() if g.id in units or not expanded[g.id]]
-    out = []
-    for pf in files:
-        update = {}
-        for section, fld in _FIELDS.items():
-            records = getattr(pf, section)
-            if any(x in expanded for r in records for x in getattr(r, fld)):
-                update[section] = [_expand(r, fld, expanded) for r in records]
-        out.append(pf.model_copy(update=update) if update else pf)
+    expanded, diags = group_members(groups.values(), index["units"])
+    out = [expand_file(pf, expanded) for pf in files]
     for section in _FIELDS:  # the index holds the expanded records (the first of a duplicated id wins)
         table: dict = {}
         for pf in out:
@@ -45,6 +36,24 @@ def expand_groups(files: list[PolicyFile], index: dict[str, dict]) -> tuple[list
                 table.setdefault(r.id, r)
         index[section] = table
     return out, diags
+
+
+def group_members(groups, units: dict) -> tuple[dict[str, list[str]], list[Diagnostic]]:
+    """group id → its members, and the groups that stand for nothing or clash with a unit id."""
+    groups = list(groups)
+    expanded = {g.id: members(g, units) for g in groups}
+    return expanded, [_problem(g, units) for g in groups if g.id in units or not expanded[g.id]]
+
+
+def expand_file(pf: PolicyFile, expanded: dict[str, list[str]]) -> PolicyFile:
+    """`pf` with every group named in a delegation's townships or an admission's targets replaced
+    by its members (the same object when it names none)."""
+    update = {}
+    for section, fld in _FIELDS.items():
+        records = getattr(pf, section)
+        if any(x in expanded for r in records for x in getattr(r, fld)):
+            update[section] = [_expand(r, fld, expanded) for r in records]
+    return pf.model_copy(update=update) if update else pf
 
 
 def _expand(record, fld: str, expanded: dict[str, list[str]]):

@@ -25,17 +25,19 @@ REFERENCES: dict[type[BaseModel], dict[str, tuple[str, frozenset | None]]] = {
     e.PowerList: {"holder": ("units", frozenset({K.department, K.dispatched, K.township}))},
     e.PowerItem: {"matter": ("matters", None), "centralised_to": ("units", DEPT),
                   "retained_in": ("units", frozenset({K.township}))},
-    e.BasicEntry: {"matter": ("matters", None)},
-    e.CooperativeEntry: {"matter": ("matters", None), "lead": ("units", DEPT)},
-    e.ReturnedEntry: {"matter": ("matters", None), "taken_by": ("units", DEPT)},
-    e.TownshipTemplate: {"county": ("units", frozenset({K.government}))},
+    e.BasicEntry: {"matter": ("matters", None), "rewords": ("matters", None)},
+    e.CooperativeEntry: {"matter": ("matters", None), "rewords": ("matters", None), "lead": ("units", DEPT)},
+    e.ReturnedEntry: {"matter": ("matters", None), "rewords": ("matters", None), "taken_by": ("units", DEPT)},
+    e.TownshipTemplate: {"county": ("units", frozenset({K.government})), "parent": ("township_templates", None),
+                         "remove": ("matters", None)},
     e.TownshipList: {"township": ("units", frozenset({K.township})),
                      "template": ("township_templates", None), "remove": ("matters", None)},
-    e.VillageDuty: {"matter": ("matters", None)},
-    e.AssistingEntry: {"matter": ("matters", None), "supervisor": ("units", DEPT)},
-    e.NegativeEntry: {"matter": ("matters", None)},
-    e.CertificationEntry: {"matter": ("matters", None), "basis": ("bases", None)},
-    e.VillageTemplate: {"owner": ("units", frozenset({K.government, K.township}))},
+    e.VillageDuty: {"matter": ("matters", None), "rewords": ("matters", None)},
+    e.AssistingEntry: {"matter": ("matters", None), "rewords": ("matters", None), "supervisor": ("units", DEPT)},
+    e.NegativeEntry: {"matter": ("matters", None), "rewords": ("matters", None)},
+    e.CertificationEntry: {"matter": ("matters", None), "rewords": ("matters", None), "basis": ("bases", None)},
+    e.VillageTemplate: {"owner": ("units", frozenset({K.government, K.township})), "parent": ("village_templates", None),
+                        "remove": ("matters", None)},
     e.VillageList: {"village": ("units", frozenset({K.village})),
                     "template": ("village_templates", None), "remove": ("matters", None)},
     e.Delegation: {"matter": ("matters", None), "department": ("units", DEPT | {K.township}),
@@ -110,6 +112,10 @@ def reference_needs(files: Iterable[PolicyFile]) -> list[tuple]:
     return out
 
 
+#: fields that may name a `unit_groups` id instead of a unit
+GROUP_FIELDS = frozenset({"townships", "targets"})
+
+
 def check_references(needs: Iterable[tuple], index: dict[str, dict],
                      partial: dict[str, set[str]] | None = None) -> list[tuple[Diagnostic, str]]:
     """Every need (see `reference_needs`) naming a missing id or a unit of the wrong kind, with
@@ -122,6 +128,8 @@ def check_references(needs: Iterable[tuple], index: dict[str, dict],
         target = index[section].get(ref)
         if target is None and ref in partial.get(section, ()):
             continue
+        if target is None and section == "units" and fname in GROUP_FIELDS and ref in index.get("unit_groups", ()):
+            continue  # a group of receivers, expanded into units by the loader and the bundle build
         if target is None:
             if section not in tables:
                 tables[section] = name_table(index[section])

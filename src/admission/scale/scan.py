@@ -20,6 +20,7 @@ from ..diagnostics import Diagnostic
 from ..language import codec
 from ..language.policy import ID_SECTIONS
 from ..loader import LoadOptions, root_relative, _pinpoint, policy_files
+from ..loader.groups import expand_file, group_members
 from ..loader.resolve import REFERENCES, check_references, duplicates, reference_needs
 from .blobs import BUILD_VERSION, collector, hash_text
 from .chunks import order_key
@@ -57,10 +58,25 @@ def _pass2(job: tuple) -> dict:
         if route is None or not all(store.has(h) for h in route["chunks"].values()):
             if pf is None:
                 pf = load_parsed(_G["parse_cache"], key, display)
+            if _G.get("groups"):
+                pf = expand_file(pf, _G["groups"])
             route = route_policy_file(pf, okey, _G["routing"], store)
             store.cache_put("cache/routes", route_key, route)
             fresh = True
     return {"refs": found, "route": route, "fresh": fresh}
+
+
+def _groups(index, summaries, displays, parse_cache, diags) -> dict[str, list[str]]:
+    """The members of every `unit_groups` entry, read from the (few) files that define groups."""
+    if not index.get("unit_groups"):
+        return {}
+    records = []
+    for display, s in zip(displays, summaries):
+        if s["ok"] and s["light"].get("unit_groups"):
+            records += load_parsed(parse_cache, s["key"], display).unit_groups
+    expanded, problems = group_members(records, index["units"])
+    diags.extend(problems)
+    return expanded
 
 
 def _pass2_cached(store: BundleStore, job: tuple) -> dict | None:
@@ -166,6 +182,7 @@ def _scan_tree(root: str | Path, store: BundleStore, options: LoadOptions, say, 
     diags = problems + diags
     index, dup = duplicates(light_files)
     diags.extend(dup)
+    groups = _groups(index, summaries, displays, parse_cache, diags)
     for s_ in summaries:
         diags.extend(s_.get("flow_diags", ()))
 
@@ -186,9 +203,10 @@ def _scan_tree(root: str | Path, store: BundleStore, options: LoadOptions, say, 
         route_key = None
         if routing is not None:
             ctx = routing.context([*s["refs"], *(u.id for u in s["units"])])
-            route_key = hash_text("route", s["key"], ctx, BUILD_VERSION.decode(), __version__)
+            route_key = hash_text("route", s["key"], ctx, BUILD_VERSION.decode(), __version__,
+                                  repr(sorted(groups.items())))
         jobs2.append((okeys[i], display, s["key"], refs_key, route_key))
-    _G.update(store=store, parse_cache=parse_cache, index=index, partial=partial, routing=routing,
+    _G.update(store=store, parse_cache=parse_cache, index=index, partial=partial, routing=routing, groups=groups,
               raws=LazyRaws(by_display), limits=limits, needs=fresh_needs)
     try:
         # files whose checks and routes are cached are served here; only the others go to the
