@@ -36,6 +36,7 @@ class VillageEntries:
     may_certify: tuple[CertificationEntry, ...]
     must_not_certify: tuple[CertificationEntry, ...]
     certify_only_listed: bool
+    catch_all: tuple = ()  # CatchAllCertification: the template chain's, then the village's own
 
     def count(self) -> int:
         return (len(self.duties) + len(self.assisting) + len(self.negative)
@@ -88,7 +89,17 @@ def village_entries(policy: Policy, village: str) -> VillageEntries:
         seen.add(tid)
         t = policy.village_templates.get(tid)
         only, tid = (t.certify_only_listed, t.parent) if t is not None else (None, None)
-    return VillageEntries(village, certify_only_listed=bool(only), **merged)
+    return VillageEntries(village, certify_only_listed=bool(only),
+                          catch_all=_catch_all(policy.village_templates, own), **merged)
+
+
+def _catch_all(templates: dict, own) -> tuple:
+    out, tid, seen = list(own.certify_catch_all), own.template, set()
+    while tid and tid not in seen and tid in templates:
+        seen.add(tid)
+        out = [*templates[tid].certify_catch_all, *out]
+        tid = templates[tid].parent
+    return tuple(out)
 
 
 def expanded_count(policy: Policy) -> int:

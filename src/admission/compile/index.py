@@ -102,6 +102,7 @@ class Index:
     statutory: dict[tuple[str, str], list[tuple[int, int]]]  # township's own power list
     admission_seq: int = 0
     workflow_admissions: dict[str, AdmissionRecord] = field(default_factory=dict)
+    catch_all: dict[str, tuple] = field(default_factory=dict)  # village → its certification catch-alls
 
     @property
     def revision(self) -> str:
@@ -219,6 +220,7 @@ def build_index(policy: Policy) -> Index:
     blocks: dict = defaultdict(list)
     lapsed: dict = defaultdict(list)
     certify_only: set[str] = set()
+    catch_all: dict[str, tuple] = {}
 
     for tid in policy.township_lists:
         lists = township_entries(policy, tid)
@@ -237,6 +239,8 @@ def build_index(policy: Policy) -> Index:
         lists = village_entries(policy, vid)
         if lists.certify_only_listed:
             certify_only.add(vid)
+        if lists.catch_all:
+            catch_all[vid] = lists.catch_all
         for e in lists.duties:
             s, u = _interval(e)
             entries[(vid, e.matter)].append(Entry(DUTY, s, u, COUNTY_HOLDERS, e))
@@ -255,7 +259,7 @@ def build_index(policy: Policy) -> Index:
             blocks[(vid, e.matter)].append(Block("must_not_certify", s, u, e))
 
     index = Index(policy, units, dict(holds), dict(holders), dict(retained), entries, dict(blocks),
-                  lapsed, certify_only, dict(statutory))
+                  lapsed, certify_only, dict(statutory), catch_all=catch_all)
     for dl in policy.delegations.values():
         _add_delegation(index, dl)
     for adm in policy.admissions.values():

@@ -243,7 +243,7 @@ class Decider:
                 if e.since <= d <= e.until
                 and (e.kind != MAY_CERTIFY or kind == AssignmentKind.certification_request)]
         if not live:
-            return self._unlisted(actor, matter, target, on, d, kind, t, m)
+            return self._unlisted(actor, matter, target, on, d, kind, t, m, basis)
         # 10-11 standing
         if len(live) > 1:
             live.sort(key=_entry_order)
@@ -267,7 +267,29 @@ class Decider:
         fn = self.may_exercise
         return [fn(*q) for q in questions]
 
-    def _unlisted(self, actor, matter, target, on, d, kind, t, m) -> Decision:
+    def _catch_all(self, actor, matter, target, on, t, m, basis) -> Decision | None:
+        """A certification outside the listed ones, allowed by the list's catch-all ("其他法律法规
+        规定的证明") when the request cites a basis of a stated kind in force that day, from a
+        department of the village's county or its township."""
+        b = self.bases.get(basis) if basis else None
+        if b is None or not b.in_force(on):
+            return None
+        dept = self.units[actor].attributed
+        if dept != t.township and self.units[dept].county != t.county:
+            return None
+        for e in self.index.catch_all.get(target, ()):
+            if e.in_force(on) and b.kind in e.basis_kinds:
+                return self._result(Outcome.allow, actor, matter, target, on, [Reason(
+                    "allowed", f"“{m.name}”不在{t.name}的证明清单上，但属于其兜底条款“{e.name}”：所附依据 {b.number}"
+                               f"是{b.kind.label}", e.span)],
+                    authority=Authority("may_certify", f"证明兜底条款：{e.name}", None, e.span, b.id))
+        return None
+
+    def _unlisted(self, actor, matter, target, on, d, kind, t, m, basis=None) -> Decision:
+        if kind == AssignmentKind.certification_request and target in self.index.catch_all:
+            allowed = self._catch_all(actor, matter, target, on, t, m, basis)
+            if allowed is not None:
+                return allowed
         if kind == AssignmentKind.certification_request and target in self.index.certify_only_listed:
             return self._deny("certification-unlisted", f"{t.name} 只能出具正面清单内的证明，“{m.name}”不在其中",
                               actor, matter, target, on)

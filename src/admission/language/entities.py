@@ -244,12 +244,22 @@ class CertificationEntry(ListEntry):
     shorthand_field = "matter"
 
 
+class CatchAllCertification(Dated):
+    """证明正面清单的兜底条款，如“其他法律法规规定的证明”：附有所列类别依据的证明请求可以出具。"""
+
+    name: Name = Field(title="条款表述", description="如 其他法律、法规规定需要村(社区)出具的证明")
+    basis_kinds: list[BasisKind] = Field(min_length=1, title="依据类别", description=BasisKind.describe())
+
+
 class VillageLists(StrictModel):
     duties: list[VillageDuty] = Field(default_factory=list, title="依法履职事项")
     assisting: list[AssistingEntry] = Field(default_factory=list, title="协助政府工作事项")
     negative: list[NegativeEntry] = Field(default_factory=list, title="负面清单")
     may_certify: list[CertificationEntry] = Field(default_factory=list, title="可出具证明事项")
     must_not_certify: list[CertificationEntry] = Field(default_factory=list, title="不应出具证明事项")
+    certify_catch_all: list[CatchAllCertification] = Field(
+        default_factory=list, title="证明兜底条款",
+        description="正面清单末尾的兜底条款：证明请求所附依据（basis）属于所列类别且在当日有效时，可以出具")
     certify_only_listed: bool | None = Field(
         default=None, title="证明实行正面清单",
         description="true：只能出具 may_certify 中的证明（部分省份的做法）")
