@@ -90,3 +90,16 @@ village_templates:
     found = {(d.code, d.span.line) for d in diags if d.span and d.span.file.endswith("derived.yaml")}
     assert {("template-cycle", 8), ("template-cycle", 9), ("unknown-reference", 9), ("unknown-reference", 10)} <= found, \
         [d.format() for d in diags]
+
+
+def test_diff_shows_a_change_of_the_parent_list_at_every_village_derived_from_it(tmp_path):
+    import datetime as dt
+
+    from admission.explain.diff import diff_policies
+
+    old = load_policy(tree(tmp_path / "old", VILLAGE), OPTS)
+    new = load_policy(tree(tmp_path / "new", VILLAGE.replace("duties: [N1, N2, N3]}", "duties: [N1, N2, N3, P4]}")
+                           .replace("      - P4\n", "").replace("remove: [N2]", "remove: [N2, N1]")), OPTS)
+    diff = diff_policies(old, new, dt.date(2026, 3, 2))
+    village = next(u for u in diff.units if u.unit == "370402101201")
+    assert [m for m, _ in village.lost] == ["N1"] and not village.gained  # P4 now comes from the parent
