@@ -9,12 +9,14 @@ from pathlib import Path
 from .draws import D
 from .generator import Generator
 from .records import TPARTS, VPARTS, City, County, Town, Village
+from .yaml_lines import (admission_line, assignment_line, basis_line, delegation_line, entry_lines, lists_block,
+                         matter_line, q, qid, qids, unit_line)
 
 #: the province's burden rule (减负规则); clean assignments never ask villages for forms
 BURDEN_RULES = ("burden_rules:\n  - {id: BR-VILLAGE-FORMS, name: 向村(社区)要表格材料须有县级以上统一部署, "
                 "kinds: [forms_request], to: [village], min_basis_level: county}\n")
-from .yaml_lines import (admission_line, assignment_line, basis_line, delegation_line, entry_lines, lists_block,
-                         matter_line, q, qid, qids, unit_line)
+#: an admission naming this many townships names them as a group, as published ("永安镇等3个乡镇")
+GROUP_FROM = 3
 
 
 class Writer:
@@ -67,8 +69,9 @@ class Writer:
         vcache: dict = {}
         w += self.village_templates(c, vcache)
         w += self.village_lists(c, vcache)
+        admissions = self.grouped_admissions(c, w)
         for key, records, line in (("delegations", c.delegations, delegation_line),
-                                   ("admissions", c.admissions, admission_line),
+                                   ("admissions", admissions, admission_line),
                                    ("assignments", c.assignments, assignment_line)):
             if records:
                 w.append(f"{key}:\n")
@@ -88,6 +91,23 @@ class Writer:
         w += [unit_line(v.id, v.name, "village", form=v.form, parent=t.id) for t in c.towns for v in t.villages]
         self.counts["villages"] = self.counts.get("villages", 0) + sum(len(t.villages) for t in c.towns)
         return w
+
+    @staticmethod
+    def grouped_admissions(c: County, w: list[str]) -> list[dict]:
+        """The admissions, those naming GROUP_FROM or more townships by a named group (whose
+        `unit_groups` entries are appended to `w`)."""
+        names = {t.id: t.name for t in c.towns}
+        out, groups = [], []
+        for ad in c.admissions:
+            if len(ad["targets"]) >= GROUP_FROM:
+                gid, targets = f"G-{ad['id']}", ad["targets"]
+                name = f"{names.get(targets[0], targets[0])}等{len(targets)}个乡镇(街道)"
+                groups.append(f"  - {{id: {gid}, name: {q(name)}, members: [{', '.join(qid(x) for x in targets)}]}}\n")
+                ad = {**ad, "targets": [gid]}
+            out.append(ad)
+        if groups:
+            w += ["unit_groups:\n", *groups]
+        return out
 
     def county_bases(self, c: County) -> list[str]:
         """The county's notice and entrustment, and the matters injected into its own file."""
