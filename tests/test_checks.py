@@ -456,11 +456,11 @@ CASES: list[Case] = [
          related=(("extra.yaml", "- id: TPL-XC"),),
          fix=('county: "370403"', 'county: "370402"')),
     # ------------------------------------------------------------------ bases
-    Case("basis-undated", "B-LAW", ("extra.yaml", "{id: B-LAW"),
+    Case("basis-undated", "B-LAW/A-X", ("extra.yaml", "{id: A-X"),
          extra=("bases:\n  - {id: B-LAW, number: 《中华人民共和国城乡规划法》第六十五条, title: 城乡规划法,"
                 " issuer: 全国人民代表大会常务委员会, level: central, kind: law, undated: true}\n"
                 + assign('by: "370402101", to: "370402101201", matter: M-DB, date: 2026-03-01, basis: B-LAW')),
-         related=(("extra.yaml", "{id: A-X"),),
+         related=(("extra.yaml", "{id: B-LAW"),),
          fix=("undated: true", "issued: 2019-04-23")),
     # ------------------------------------------------------------------ village lists
     Case("village-list-responsible", "370402101201/M-CQ", ("county.yaml", "{matter: M-CQ, supervisor: D-ZJ"),

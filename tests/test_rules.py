@@ -162,7 +162,9 @@ def subject_is(kind: str, subject: str, policy: Policy) -> bool:
     if kind == "township":
         return unit_of(subject, UnitKind.township)
     if kind == "basis":
-        return subject in policy.bases
+        basis, _, record = subject.partition("/")
+        return basis in policy.bases and (record in policy.delegations or record in policy.admissions
+                                          or record in policy.assignments or record in policy.units)
     unit, _, matter = subject.partition("/")
     return matter in policy.matters and unit_of(unit, UnitKind[kind.split("/")[0]])
 

@@ -38,13 +38,13 @@ __all__ = ["CheckRun", "ShardResult", "check_bundle", "check_shard", "ShardedDec
 
 
 # =========================================================================== ownership
-def _rule_families() -> tuple[frozenset[str], frozenset[str]]:
+def _rule_families() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     from ..evaluate.checks import REGISTRY
 
     def ids(*families: str) -> frozenset[str]:
         return frozenset(r.id for name in families for r in REGISTRY.family(name).rules)
 
-    return ids("delegations", "lapses"), ids("pushdown")  # by delegation, by assignment
+    return ids("delegations", "lapses"), ids("pushdown"), ids("bases")  # by delegation, assignment, citing record
 
 
 _FAMILIES: list = []
@@ -54,10 +54,13 @@ def owned(finding: Diagnostic, owner: Owner, shard: str) -> bool:
     """Whether `finding` belongs to this shard (docs/semantics.md, "Finding subjects")."""
     if not _FAMILIES:
         _FAMILIES.extend(_rule_families())
-    by_delegation, by_assignment = _FAMILIES
+    by_delegation, by_assignment, by_citation = _FAMILIES
     subject = finding.subject
     if not subject:
         return shard == NOCOUNTY
+    if finding.code in by_citation:  # "<basis>/<record>": the citing record's shard
+        kind, _, rid = finding.elements[1].partition(":") if len(finding.elements) > 1 else ("", "", "")
+        return rid in {"delegation": owner.delegations, "assignment": owner.assignments}.get(kind, owner.units)
     if finding.code in by_delegation:
         return subject in owner.delegations
     if finding.code in by_assignment:

@@ -122,8 +122,8 @@ class PushdownInjections:
         if v is None:
             return None
         c.undated = f"B-{c.id}-CWH"
-        self._asg(c, t.id, v.id, e[0], self._asg_date(), basis=c.undated)
-        return c.undated
+        asg = self._asg(c, t.id, v.id, e[0], self._asg_date(), basis=c.undated)
+        return f"{c.undated}/{asg['id']}"
 
     def _inj_unit_inactive(self, t):
         c = t.county

@@ -14,7 +14,6 @@ Does not fire: the same basis with `issued: 2019-04-23`, or cited only as a matt
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 
 from ...compile.expand import village_entries
@@ -26,33 +25,38 @@ UNDATED = FAMILY.rule(
     "basis-undated", Severity.warning, "依据的发布日期不详", "basis without an issue date",
     "查明并写上发布日期 issued（删去 undated），以便核对引用它的赋权、准入和下派在其日期是否已有依据",
     "a basis written with `undated: true` is cited by a record whose date it must precede (a delegation, an "
-    "admission, an assignment, a certification entry); the finding lists them (up to five).  An undated "
-    "basis cited only as a matter's legal basis or a burden rule's source is not a finding.")
+    "admission, an assignment, a village's certification entry); one finding per citing record, at it, "
+    "the basis related.  An undated basis cited only as a matter's legal basis or a burden rule's source "
+    "is not a finding.")
 
 
-def _uses(ctx: Context) -> dict[str, list]:
-    """basis id → the spans of the records citing it that need it in force on their date."""
+def _citations(ctx: Context) -> Iterator[tuple[str, str, str, object, tuple[str, ...]]]:
+    """(basis id, what cites it, its id, its span, graph elements) for every dated record citing a basis."""
     p = ctx.policy
-    out: dict[str, list] = defaultdict(list)
-    for rec in (*p.delegations.values(), *p.admissions.values(), *p.assignments.values()):
-        if getattr(rec, "basis", None):
-            out[rec.basis].append(rec.span)
+    for d in p.delegations.values():
+        if d.basis:
+            yield d.basis, f"赋权 {d.id}", d.id, d.span, (f"delegation:{d.id}",)
+    for a in p.admissions.values():
+        if a.basis:
+            yield a.basis, f"准入记录 {a.id}", a.id, a.span, tuple(f"unit:{t}" for t in a.targets)
+    for a in p.assignments.values():
+        if a.basis:
+            yield a.basis, f"下派 {a.id}", a.id, a.span, (f"assignment:{a.id}",)
     for vid in p.village_lists:
         lists = village_entries(p, vid)
         for e in (*lists.may_certify, *lists.must_not_certify):
             if e.basis:
-                out[e.basis].append(e.span)
-    return out
+                yield e.basis, f"{ctx.name(vid)}的证明事项“{ctx.matter_name(e.matter)}”", vid, e.span, (f"unit:{vid}",)
 
 
 @FAMILY.checker
 def check(ctx: Context) -> Iterator:
-    undated = [b for b in ctx.policy.bases.values() if b.undated]
-    if not undated:
+    bases = ctx.policy.bases
+    if not any(b.undated for b in bases.values()):
         return
-    uses = _uses(ctx)
-    for b in undated:
-        cited = list(dict.fromkeys(s for s in uses.get(b.id, ()) if s is not None))
-        if cited:
-            yield finding(UNDATED, b.id, f"依据“{b.title}”（{b.number}）没有写发布日期，{len(cited)} 处有日期的记录引用它，"
-                                         f"无法核对其日期是否已有该依据", (b.span, *cited[:5]), (f"basis:{b.id}",))
+    for bid, what, rid, span, elements in _citations(ctx):
+        b = bases.get(bid)
+        if b is not None and b.undated:
+            yield finding(UNDATED, f"{bid}/{rid}",
+                          f"{what}所引依据“{b.title}”（{b.number}）没有写发布日期，无法核对其日期是否已有该依据",
+                          (span, b.span), (f"basis:{bid}", *elements))

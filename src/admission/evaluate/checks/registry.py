@@ -26,7 +26,7 @@ SUBJECTS: dict[str, str] = {
     "township/matter": '`"<township id>/<matter id>"` 乡镇编号/事项编号',
     "village/matter": '`"<village id>/<matter id>"` 村(社区)编号/事项编号',
     "township": "the township id 乡镇编号",
-    "basis": "the basis id 依据标识",
+    "basis": '`"<basis id>/<record id>"` 依据标识/引用它的赋权、准入或下派编号（证明事项：所在村的编号）',
 }
 
 
