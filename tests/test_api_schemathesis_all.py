@@ -24,9 +24,12 @@ say, each documented in the operation's `responses`:
 * 428 — a write to an application without `If-Match` (the header is optional in the document
   only because a server may run with `require_if_match` off).
 
-So that 422 does not become a hiding place, `state_refusals_only` (below) fails any 422 to a
-positive case whose problem code is not one of those, above all `invalid-request`: the server's
-validation disagreeing with the published schema.
+Unlike schemathesis' default, 5xx is not expected (`not_a_server_error` and the API's own
+contract: no 5xx at all).  So that 422 does not become a hiding place, `state_refusals_only`
+(below) fails any 422 to a positive case whose problem code is not one of those, above all
+`invalid-request`: the server's validation disagreeing with the published schema.  One narrow
+exception: the content of POST /v1/applications' `request`, which the flow named by `flow`
+judges (`_flow_content_refusal`).
 """
 
 from __future__ import annotations
@@ -102,6 +105,7 @@ def _flow_content_refusal(case, body: dict) -> bool:
 def _config(token: str) -> SchemathesisConfig:
     return SchemathesisConfig.from_dict({
         "headers": {"Authorization": f"Bearer {token}"},
+        # "all": positive and negative modes; deterministic and without an example database, as in CI
         "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
         "checks": {
             "enabled": True,  # every check; `max_response_time` stays off without a limit (docstring)
@@ -221,3 +225,17 @@ def test_a_dissent_without_reasons_is_refused_by_the_document_too(tmp_path):
         aid = api.apply()["id"]
         is_problem(api.post(f"/v1/applications/{aid}/opinions", {"stance": "dissent"}, who="town", person="李四"),
                    422, "missing-input")
+
+
+def test_idempotency_key_form_is_in_the_document(tmp_path):
+    """A key with a non-ASCII character was schema-valid (the document said only maxLength 200)
+    and refused with 422 bad-idempotency-key (positive_data_acceptance); the pattern is published."""
+    with running_api(tmp_path, "sqlite") as api:
+        doc = api.get("/v1/openapi.json").json()
+        params = [p for op in doc["paths"]["/v1/applications/{app_id}/opinions"].values()
+                  for p in op.get("parameters", []) if p["name"] == "Idempotency-Key"]
+        assert params and all(p["schema"]["pattern"] == "^[!-~]{1,200}$" for p in params)
+        aid = api.apply()["id"]
+        r = api.post(f"/v1/applications/{aid}/opinions", {"stance": "agree"}, who="town", person="李四",
+                     headers={"Idempotency-Key": "键".encode()})
+        is_problem(r, 422, "bad-idempotency-key")
