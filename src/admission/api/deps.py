@@ -84,9 +84,14 @@ async def if_match(value: Annotated[str | None, Header(
 IfMatchDep = Annotated[Precondition, Depends(if_match)]
 
 
+#: what the server accepts (below), in the OpenAPI document too: without it a schema-valid key with a
+#: space or a non-ASCII character was refused (issue 17)
+IDEMPOTENCY_KEY_PATTERN = r"^[!-~]{1,200}$"
+
+
 async def idempotency_key(value: Annotated[str | None, Header(
-        alias="Idempotency-Key", max_length=200,
-        description="幂等键：同一键重试不会重复办理；同一键不同内容返回 422")] = None) -> str | None:
+        alias="Idempotency-Key", max_length=200, json_schema_extra={"pattern": IDEMPOTENCY_KEY_PATTERN},
+        description="幂等键（1–200 个可见 ASCII 字符）：同一键重试不会重复办理；同一键不同内容返回 422")] = None) -> str | None:
     if value is None:
         return None
     key = value.strip()

@@ -10,6 +10,7 @@ answered with a 500 problem as a last resort (the tests assert that none happens
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import orjson
@@ -185,6 +186,20 @@ def validation_detail(errors: list[dict]) -> str:
     return detail
 
 
+def allowed_methods(request: Request, given: str | None) -> str:
+    """Every method the request's path serves: Starlette's `Allow` (`given`) names only the first
+    route matching the path, so a path with GET and POST as two routes (as FastAPI makes them)
+    advertised one of the two (issue 17).  The OpenAPI document's methods for the path are added."""
+    methods = {m.strip().upper() for m in (given or "").split(",") if m.strip()}
+    for template, ops in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), request.url.path):
+            methods |= {m.upper() for m in ops if m.upper() in _HTTP_METHODS}
+    return ", ".join(sorted(methods))
+
+
+_HTTP_METHODS = {"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"}
+
+
 # --------------------------------------------------------------------------- handlers
 def install(app) -> None:
     @app.exception_handler(ApiProblem)
@@ -210,7 +225,10 @@ def install(app) -> None:
             405: ("method-not-allowed", "该接口不支持这种请求方法"),
             413: ("too-large", str(exc.detail)),
         }.get(status, ("http-error", str(exc.detail) if exc.detail else TITLES.get(status, "")))
-        return problem_response(status, code, detail, request.url.path, headers=getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if status == 405:
+            headers = {**(headers or {}), "Allow": allowed_methods(request, (headers or {}).get("Allow"))}
+        return problem_response(status, code, detail, request.url.path, headers=headers)
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception):  # last resort; tests assert none happens

@@ -56,6 +56,10 @@ DATE_MIN = dt.date(1949, 10, 1)
 DATE_MAX = dt.date(2199, 12, 31)
 DATE_RANGE = f"{DATE_MIN.isoformat()} 至 {DATE_MAX.isoformat()}"
 DATE_RANGE_MESSAGE = f"日期须在 {DATE_RANGE} 之间（含首尾）"
+#: The same range as a pattern on the text's date part, for the OpenAPI document: generic clients
+#: and generators ignore `formatMinimum`/`formatMaximum`, so without it a schema-valid 0713-06-06
+#: would be refused (issue 17).  Unanchored at the end: it also fits the date of a date-time.
+DATE_RANGE_PATTERN = r"^(?:1949-1[0-2]|19[5-9][0-9]-[0-9]{2}|2[01][0-9]{2}-[0-9]{2})-[0-9]{2}"
 
 
 def _date_in_range(value: dt.date) -> dt.date:
@@ -68,7 +72,8 @@ def _date_in_range(value: dt.date) -> dt.date:
 #: A calendar date YYYY-MM-DD within `DATE_MIN` .. `DATE_MAX` (request fields: `on`, `start`, `effective`, …).
 BoundedDate = Annotated[dt.date, BeforeValidator(_calendar_date), AfterValidator(_date_in_range),
                         Field(json_schema_extra={"formatMinimum": DATE_MIN.isoformat(),
-                                                 "formatMaximum": DATE_MAX.isoformat()})]
+                                                 "formatMaximum": DATE_MAX.isoformat(),
+                                                 "pattern": DATE_RANGE_PATTERN})]
 
 _ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"
                            r"(?:Z|[+-]\d{2}:\d{2})?)?", re.ASCII)
@@ -90,7 +95,8 @@ def _iso_datetime(value: Any) -> Any:
 #: A date-time written in ISO 8601 (2025-03-10, 2025-03-10T08:00:00+08:00), its date within the range.
 BoundedDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime), AfterValidator(_date_in_range),
                             Field(json_schema_extra={"formatMinimum": DATE_MIN.isoformat() + "T00:00:00Z",
-                                                     "formatMaximum": DATE_MAX.isoformat() + "T23:59:59Z"})]
+                                                     "formatMaximum": DATE_MAX.isoformat() + "T23:59:59Z",
+                                                     "pattern": DATE_RANGE_PATTERN})]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from .common import ApiId, Body, Day, Out, Person, Short, SnapshotPage, Text
 
@@ -52,6 +52,11 @@ class StepBody(Body):
 
 
 class OpinionBody(Body):
+    #: a dissent says why (`text`): the server's rule, in the document too (issue 17)
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={
+        "if": {"properties": {"stance": {"const": "dissent"}}, "required": ["stance"]},
+        "then": {"required": ["text"], "properties": {"text": {"type": "string"}}}})
+
     person: Person | None = None
     stance: Literal["agree", "dissent"]
     text: Text | None = None
