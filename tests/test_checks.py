@@ -441,6 +441,10 @@ CASES: list[Case] = [
                 '    county: "370403"\n    basic: [M-DJ]\n'),
          related=(("extra.yaml", "- id: TPL-XC"),),
          fix=('county: "370403"', 'county: "370402"')),
+    # 永安镇's returned list is the template's one entry (M-TZSB, 市场监管)
+    Case("published-count-mismatch", f"{T}/returned", ("county.yaml", "published: {returned:"),
+         edits=(own("    published: {returned: {total: 2, by_domain: {市场监管: 1}}}"),),
+         fix=("{total: 2,", "{total: 1,")),
 ]
 
 

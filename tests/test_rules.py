@@ -161,6 +161,11 @@ def subject_is(kind: str, subject: str, policy: Policy) -> bool:
         return subject in policy.delegations
     if kind == "township":
         return unit_of(subject, UnitKind.township)
+    if kind == "list":
+        unit, _, kind_ = subject.partition("/")
+        return ((unit_of(unit, UnitKind.township) and kind_ in ("basic", "cooperative", "returned"))
+                or (unit_of(unit, UnitKind.village)
+                    and kind_ in ("duties", "assisting", "negative", "may_certify", "must_not_certify")))
     unit, _, matter = subject.partition("/")
     return matter in policy.matters and unit_of(unit, UnitKind[kind.split("/")[0]])
 

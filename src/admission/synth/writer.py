@@ -10,7 +10,7 @@ from .draws import D
 from .generator import Generator
 from .records import TPARTS, VPARTS, City, County, Town, Village
 from .yaml_lines import (admission_line, assignment_line, basis_line, delegation_line, entry_lines, lists_block,
-                         matter_line, q, qid, qids, unit_line)
+                         matter_line, published_lines, q, qid, qids, unit_line)
 
 
 class Writer:
@@ -136,6 +136,8 @@ class Writer:
             self.township_entries += sum(len(eff[p]) for p in TPARTS)
             w.append(f"  - township: {qid(t.id)}\n")
             w += self.township_list(c, t, eff, cache)
+            if t.published is not None and not t.other_tpl:
+                w.append(published_lines(eff["returned"], self.g.matters, t.published))
         return w
 
     def township_list(self, c: County, t: Town, eff: dict, cache: dict) -> list[str]:
