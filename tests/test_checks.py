@@ -468,6 +468,10 @@ CASES: list[Case] = [
                  "      - {matter: M-DB, supervisor: D-MZ, category: 民生保障}\n"
                  "      - {matter: M-CQ, supervisor: D-ZJ, category: 城乡建设, role: responsible}\n"),),
          fix=("category: 城乡建设, role: responsible", "category: 城乡建设, role: assist")),
+    # 永安镇's returned list is the template's one entry (M-TZSB, 市场监管)
+    Case("published-count-mismatch", f"{T}/returned", ("county.yaml", "published: {returned:"),
+         edits=(own("    published: {returned: {total: 2, by_domain: {市场监管: 1}}}"),),
+         fix=("{total: 2,", "{total: 1,")),
 ]
 
 

@@ -13,6 +13,7 @@ import pytest
 from test_api_kit import TOWN, is_problem, running_api
 from test_api_serve import serving
 
+from admission.evaluate.checks import all_rules
 from admission.store.db import make_engine, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,8 +66,6 @@ def test_review_page_in_a_real_browser(tmp_path):
             page.goto(f"{base}/review?token={token}")
             assert page.url == f"{base}/review"  # the token left the address bar
             total = int(page.text_content("#count"))
-            from admission.evaluate.checks import all_rules
-
             assert total == len(all_rules())  # every rule fires once in examples/violations
             page.select_option("#rule", "pushdown-unlisted")
             assert page.text_content("#count") == "1"

@@ -165,6 +165,11 @@ def subject_is(kind: str, subject: str, policy: Policy) -> bool:
         basis, _, record = subject.partition("/")
         return basis in policy.bases and (record in policy.delegations or record in policy.admissions
                                           or record in policy.assignments or record in policy.units)
+    if kind == "list":
+        unit, _, kind_ = subject.partition("/")
+        return ((unit_of(unit, UnitKind.township) and kind_ in ("basic", "cooperative", "returned"))
+                or (unit_of(unit, UnitKind.village)
+                    and kind_ in ("duties", "assisting", "negative", "may_certify", "must_not_certify")))
     unit, _, matter = subject.partition("/")
     return matter in policy.matters and unit_of(unit, UnitKind[kind.split("/")[0]])
 

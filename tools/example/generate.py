@@ -528,8 +528,24 @@ def write_township_lists(d: Doc, data, county: County, template_id: str, coop_le
             d.raw(f"    cooperative:  # {note}")
             for i, e in enumerate(adds):
                 write_coop(d, e, county, cat, seq=coop_len + i + 1)
+        if code == YONGAN:
+            published_counts(d, data, coop_len + len(adds), delegated_here)
         counts[code] = adds
     return counts
+
+
+def published_counts(d: Doc, data, coop_total: int, removed):
+    """永安镇's lists as the county published their totals (the check compares them with the entries)."""
+    basic, _, ret = template_entries(data)
+    ret = [e for e in ret if e["matter"] not in set(removed)]
+    by = Counter(e["domain"] for e in ret)
+    shown = {dom: by[dom] for dom in ("综合执法", "市场监管", "应急管理")}
+    src = "basis: SZ-QD-2025, as_of: 2025-04-01"
+    d.raw("    published:  # 区级公布的永安镇清单数量（市中办字〔2025〕8号），check 与条目逐项核对")
+    d.raw(f"      basic: {{total: {len(basic)}, {src}}}")
+    d.raw(f"      cooperative: {{total: {coop_total}, {src}}}")
+    by_text = ", ".join(f"{k}: {v}" for k, v in shown.items())
+    d.raw(f"      returned: {{total: {len(ret)}, by_domain: {{{by_text}}}, {src}}}")
 
 
 def removal(d: Doc, mids, cat, note: str):

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, model_validator
 
 from .checks import all_rules, run_checks
+from .checks.counts import LABELS, actual_counts
 from .decide import Decider
 from ..diagnostics import Diagnostic, Span
 from ..compile.index import Index, build_index
@@ -22,7 +23,8 @@ from ..loader import TEST_SUFFIXES, Limits
 from ..loader.messages import Locator, translate
 from ..loader.yamlread import read_yaml
 from ..language import Policy
-from ..language.base import Date, Id, StrictModel
+from ..compile.expand import TOWNSHIP_KINDS, VILLAGE_KINDS, township_entries, village_entries
+from ..language.base import Date, Id, Name, StrictModel
 from ..language.enums import AssignmentKind, AssignmentRole
 
 
@@ -46,6 +48,19 @@ class Expect(StrictModel):
     authority: Literal["basic", "cooperative", "delegation", "duty", "assisting", "may_certify", "admission"] | None = None
 
 
+ListKind = Literal["basic", "cooperative", "returned", "duties", "assisting", "negative", "may_certify",
+                   "must_not_certify"]
+
+
+class CountQuestion(StrictModel):
+    """How many entries a unit's effective list of one kind has on the case's day (of one domain)."""
+
+    unit: Id
+    list: ListKind
+    domain: Name | None = None
+    equals: int = Field(ge=0, strict=True)
+
+
 class ExpectedFinding(StrictModel):
     rule: str
     subject: str
@@ -57,16 +72,19 @@ class Case(StrictModel):
     decide: DecideQuestion | None = None
     may_exercise: ExerciseQuestion | None = None
     findings: list[ExpectedFinding] | None = None
+    count: CountQuestion | None = None
     exact: bool = True
     expect: Expect | None = None
 
     @model_validator(mode="after")
     def _one_question(self):
-        asked = [x for x in (self.decide, self.may_exercise, self.findings) if x is not None]
+        asked = [x for x in (self.decide, self.may_exercise, self.findings, self.count) if x is not None]
         if len(asked) != 1:
-            raise ValueError("每个用例只能有 decide、may_exercise、findings 之一")
-        if self.findings is None and self.expect is None:
+            raise ValueError("每个用例只能有 decide、may_exercise、findings、count 之一")
+        if self.findings is None and self.count is None and self.expect is None:
             raise ValueError("decide 和 may_exercise 用例必须写 expect")
+        if self.count is not None and self.expect is not None:
+            raise ValueError("count 用例的期望写在 count.equals 中，不要写 expect")
         return self
 
 
@@ -152,6 +170,8 @@ def run_tests(policy: Policy, root: Path) -> TestReport:
 
 
 def _run_case(case: Case, policy: Policy, decider: Decider, cache: dict, report: TestReport) -> CaseResult:
+    if case.count is not None:
+        return _run_count(case, policy)
     if case.findings is not None:
         found = cache.get(case.on)
         if found is None:
@@ -191,3 +211,26 @@ def _run_case(case: Case, policy: Policy, decider: Decider, cache: dict, report:
     if problems and dec.reasons:
         problems.append("理由 reason: " + dec.reasons[0].message)
     return CaseResult(case.name, case.span, not problems, "\n".join(problems))
+
+
+def _run_count(case: Case, policy: Policy) -> CaseResult:
+    """A count case: the entries of the unit's effective list of that kind in force on `on`."""
+    q = case.count
+    unit = policy.units.get(q.unit)
+    if q.unit in policy.township_lists or (unit is not None and unit.kind.value == "township"):
+        kinds, effective = TOWNSHIP_KINDS, township_entries(policy, q.unit)
+    elif q.unit in policy.village_lists or (unit is not None and unit.kind.value == "village"):
+        kinds, effective = VILLAGE_KINDS, village_entries(policy, q.unit)
+    else:
+        return CaseResult(case.name, case.span, False, f"数量 count: {q.unit} 不是乡镇(街道)或村(社区) "
+                                                        "is not a township or village")
+    if q.list not in kinds:
+        return CaseResult(case.name, case.span, False, f"数量 count: {q.unit} 没有 {q.list} 清单 has no such list "
+                                                        f"(可选 choose: {', '.join(kinds)})")
+    total, by_domain = actual_counts(policy, getattr(effective, q.list), case.on)
+    got = total if q.domain is None else by_domain.get(q.domain, 0)
+    if got == q.equals:
+        return CaseResult(case.name, case.span, True)
+    what = f"{q.unit} 的{LABELS[q.list]}（{q.list}）" + (f"中“{q.domain}”领域" if q.domain else "")
+    return CaseResult(case.name, case.span, False,
+                      f"数量 count: {what}期望 expected {q.equals} 项，实际 got {got} 项（{case.on.isoformat()}）")

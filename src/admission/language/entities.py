@@ -13,7 +13,9 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
-from .base import ID_LIST_JSON_SCHEMA, Date, Dated, Id, Name, StrictModel, Text, one_or_many, shorthand
+from .base import (
+    ID_LIST_JSON_SCHEMA, Date, Dated, Id, Name, StrictModel, Text, one_or_many, plain_mapping, shorthand,
+)
 from .enums import (
     AdmissionState, AssignmentKind, AssignmentRole, BasisKind, DelegationMode, Level, MatterTag,
     PlaceForm, PowerType, Term, UnitKind,
@@ -145,6 +147,48 @@ class PowerList(Dated):
     items: list[PowerItem] = Field(title="权力事项")
 
 
+# --------------------------------------------------------------------------- published counts
+class PublishedCount(StrictModel):
+    """公布的清单数量：一类清单的总数，及（可选）按领域（事项的 domain）分列的数量。
+
+    Written as a county office publishes it, e.g.
+    `returned: {total: 112, by_domain: {综合执法: 108, 卫生健康: 2, 应急管理: 2}, basis: SD-…, as_of: 2025-01-01}`.
+    The check `published-count-mismatch` compares it with the effective list.
+    """
+
+    total: int = Field(ge=0, strict=True, title="总数", description="公布的条目总数")
+    by_domain: Annotated[dict[Name, Annotated[int, Field(ge=0, strict=True)]], BeforeValidator(plain_mapping)] = Field(
+        default_factory=dict, title="分领域数量",
+        description="领域（事项的 domain）→ 条目数；未列出的领域不核对，合计不得超过总数")
+    basis: Name | None = Field(default=None, title="公布依据", description="公布这些数量的文件：依据标识或文号")
+    as_of: Date | None = Field(default=None, title="截至日期", description="数量所指的日期；不写则按检查日期核对")
+
+    @model_validator(mode="after")
+    def _sums(self):
+        listed = sum(self.by_domain.values())
+        if listed > self.total:
+            raise ValueError(f"分领域数量合计 {listed} 超过总数 {self.total}")
+        return self
+
+
+class PublishedTownship(StrictModel):
+    """乡镇(街道)清单公布的各类数量。"""
+
+    basic: PublishedCount | None = Field(default=None, title="基本履职事项数量")
+    cooperative: PublishedCount | None = Field(default=None, title="配合履职事项数量")
+    returned: PublishedCount | None = Field(default=None, title="上级部门收回事项数量")
+
+
+class PublishedVillage(StrictModel):
+    """村(社区)清单公布的各类数量。"""
+
+    duties: PublishedCount | None = Field(default=None, title="依法履职事项数量")
+    assisting: PublishedCount | None = Field(default=None, title="协助政府工作事项数量")
+    negative: PublishedCount | None = Field(default=None, title="负面清单数量")
+    may_certify: PublishedCount | None = Field(default=None, title="可出具证明事项数量")
+    must_not_certify: PublishedCount | None = Field(default=None, title="不应出具证明事项数量")
+
+
 # --------------------------------------------------------------------------- township lists
 class ListEntry(Dated):
     """清单条目的共同部分：事项、可选的范围（同一事项拆分时写明）与序号。"""
@@ -202,6 +246,8 @@ class TownshipList(TownshipLists):
     township: Id = Field(title="乡镇(街道)")
     template: Id | None = Field(default=None, title="套用模板")
     remove: IdList = Field(default_factory=list, title="从模板删减的事项", description="删去模板中这些事项的所有条目")
+    published: PublishedTownship | None = Field(
+        default=None, title="公布的数量", description="公布的各类清单总数及分领域数量，检查时与实际条目核对")
 
 
 # --------------------------------------------------------------------------- village lists
@@ -282,6 +328,8 @@ class VillageList(VillageLists):
     village: Id = Field(title="村(社区)")
     template: Id | None = Field(default=None, title="套用模板")
     remove: IdList = Field(default_factory=list, title="从模板删减的事项")
+    published: PublishedVillage | None = Field(
+        default=None, title="公布的数量", description="公布的各类清单总数及分领域数量，检查时与实际条目核对")
 
 
 # --------------------------------------------------------------------------- delegations

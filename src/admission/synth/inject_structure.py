@@ -274,3 +274,11 @@ class StructuralInjections:
         t.other_tpl = tid
         return t.id
 
+    # ----- published counts
+    def _inj_published_count_mismatch(self, t):
+        """The township publishes one returned item more than its list has."""
+        if t.other_tpl is not None or t.published:
+            return None
+        t.published = 1
+        return f"{t.id}/returned"
+

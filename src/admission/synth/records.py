@@ -47,7 +47,7 @@ class Village:
 
 
 class Town:
-    __slots__ = ("id", "name", "form", "county", "villages", "removes", "own", "other_tpl", "offices")
+    __slots__ = ("id", "name", "form", "county", "villages", "removes", "own", "other_tpl", "offices", "published")
 
     def __init__(self, tid, name, form, county):
         self.id, self.name, self.form, self.county = tid, name, form, county
@@ -56,6 +56,7 @@ class Town:
         self.own: dict[str, list] = {k: [] for k in TPARTS}
         self.other_tpl: str | None = None
         self.offices: dict[str, str] = {}  # department type -> dispatched office id
+        self.published: int | None = None  # publishes its returned counts: how many too many it states
 
 
 class County:

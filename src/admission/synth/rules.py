@@ -21,7 +21,7 @@ RULES: tuple[str, ...] = (
     "delegation-not-held", "delegation-other-county", "delegation-grant-basis", "delegation-entrust-basis",
     "delegation-major-penalty", "delegation-specialist", "delegation-to-village", "entrust-onward",
     "evaluation-overdue", "evaluation-missing",
-    "template-other-county",
+    "template-other-county", "published-count-mismatch",
     "village-list-responsible",
     "basis-undated",
 )

@@ -55,6 +55,7 @@ class TownshipLists:
             county.used.add(m)
         for t in county.towns:
             self._town_changes(county, t, reserve)
+        county.towns[0].published = 0  # one township per county publishes its returned counts, correctly
 
     def _township_template(self, county: County, pools: dict[str, list[str]]) -> set[str]:
         """Fill the county template from `pools`, no matter twice; returns the matters it took."""

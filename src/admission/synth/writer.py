@@ -10,7 +10,7 @@ from .draws import D
 from .generator import Generator
 from .records import TPARTS, VPARTS, City, County, Town, Village
 from .yaml_lines import (admission_line, assignment_line, basis_line, delegation_line, entry_lines, lists_block,
-                         matter_line, q, qid, qids, unit_line)
+                         matter_line, published_lines, q, qid, qids, unit_line)
 
 #: the province's burden rule (减负规则); clean assignments never ask villages for forms
 BURDEN_RULES = ("burden_rules:\n  - {id: BR-VILLAGE-FORMS, name: 向村(社区)要表格材料须有县级以上统一部署, "
@@ -165,6 +165,8 @@ class Writer:
             self.township_entries += sum(len(eff[p]) for p in TPARTS)
             w.append(f"  - township: {qid(t.id)}\n")
             w += self.township_list(c, t, eff, cache)
+            if t.published is not None and not t.other_tpl:
+                w.append(published_lines(eff["returned"], self.g.matters, t.published))
         return w
 
     def township_list(self, c: County, t: Town, eff: dict, cache: dict) -> list[str]:

@@ -164,3 +164,14 @@ def assignment_line(a: dict) -> str:
     if a["document"]:
         p.append(f"document: {q(a['document'])}")
     return "  - {" + ", ".join(p) + "}\n"
+
+
+def published_lines(returned: list, matters: dict, skew: int) -> str:
+    """A township's published returned counts: the total (plus `skew`) and its three largest domains."""
+    by: dict[str, int] = {}
+    for e in returned:
+        dom = matters[e[0]].domain
+        by[dom] = by.get(dom, 0) + 1
+    top = sorted(by.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+    doms = ", ".join(f"{q(d)}: {n}" for d, n in top)
+    return f"    published:\n      returned: {{total: {len(returned) + skew}, by_domain: {{{doms}}}}}\n"
