@@ -306,8 +306,10 @@ def write_shandong(out: Path, data):
     d.section("bases", "法律法规（中央）、省级决定与部署、市级文件；县级文件见各区文件")
     d.comment("法律、行政法规、部门规章")
     for bid, (num, title, issuer, kind, issued) in B.CENTRAL.items():
+        if issued is None:
+            d.comment(f"公布的清单只写“{num}”，未写施行日期：照实写 undated，不编造日期（只作事项的法律依据，检查不提示）")
         d.item({"id": bid, "number": num, "title": title, "issuer": issuer, "level": "central", "kind": kind,
-                "issued": issued})
+                **({"issued": issued} if issued else {"undated": True})})
     d.comment("山东省：地方性法规、赋权决定（行政处罚法第二十四条）、省委省政府部署")
     for bid, (num, title, issuer, kind, issued) in B.PROVINCE.items():
         d.item({"id": bid, "number": num, "title": title, "issuer": issuer, "level": "province", "kind": kind,
@@ -329,7 +331,20 @@ def write_shandong(out: Path, data):
         d.raw("    items:")
         for mid in held[key]:
             d.raw(f"      - {mid}  # {cat.matters[mid]['name']}")
+    d.section("burden_rules", "减负规则（示例，依据鲁办发〔2024〕9号的做法）：这几类下派无论由部门还是乡镇(街道)发出，都须附达到层级的依据")
+    for rid, name, kinds, level in (
+            ("BR-VILLAGE-FORMS", "向村(社区)要表格材料须有县级以上统一部署", ["forms_request"], "county"),
+            ("BR-VILLAGE-MECHANISM", "在村(社区)新设工作机制、专人专岗或挂牌须经省级同意",
+             ["mechanism_or_post", "office_or_signboard"], "province")):
+        d.block({"id": rid, "name": name, "kinds": kinds, "to": ["village"], "min_basis_level": level,
+                 "basis": "SD-BS-2024", "since": "2024-05-15"})
     d.write(out / "shandong.yaml")
+
+
+#: matter name → its legal basis, where the catalogue's name lists give none
+MATTER_BASIS = {"向人民政府反映村(居)民意见、要求和建议": "LAW-JWH-A3"}
+#: assisting matter name → the village's role on it, as the list publishes it
+VILLAGE_ROLES = {"协助开展消防安全宣传和火灾隐患提示": ("assist", "村只协助，责任主体是部门")}
 
 
 def write_catalogue(out: Path, data):
@@ -358,6 +373,9 @@ def write_catalogue(out: Path, data):
         last_domain = None
         for mid in mids:
             rec = cat.matters[mid]
+            if rec["name"] in MATTER_BASIS:  # a basis the name lists do not carry, before the levels
+                rec = {**{k: v for k, v in rec.items() if k != "levels"}, "basis": MATTER_BASIS[rec["name"]],
+                       "levels": rec["levels"]}
             if rec["domain"] != last_domain and len(mids) > 20 and "协助" not in title:
                 d.comment(rec["domain"])
                 last_domain = rec["domain"]
@@ -638,6 +656,8 @@ def write_villages(out: Path, data, county: County, tid: str, tname: str, basis:
     d.raw(f"    name: {q(tname)}")
     d.raw(f"    owner: {q(county.code)}")
     d.raw("    certify_only_listed: true  # 证明事项实行正面清单：清单外、无依据的证明一律不出具")
+    d.raw("    certify_catch_all:  # 正面清单末项“其他法律、法规规定的证明”：附法律、法规依据的证明请求可以出具")
+    d.item({"name": "其他法律、法规规定需要村(社区)出具的证明", "basis_kinds": ["law", "regulation"]}, indent=6)
     d.raw(f"    duties:  # 依法履职事项（{len(data['duties'])}项）")
     for i, mid in enumerate(data["duties"]):
         d.item({"matter": mid, "seq": i + 1}, cat.matters[mid]["name"], 6)
@@ -649,8 +669,11 @@ def write_villages(out: Path, data, county: County, tid: str, tname: str, basis:
         for _, mid, s in items:
             seq += 1
             dept = county.dept(s)
-            d.item({"matter": mid, "seq": seq, "category": c, "supervisor": dept["id"]},
-                   f"{cat.matters[mid]['name']} — {dept['short']}", 6)
+            rec, note = {"matter": mid, "seq": seq, "category": c, "supervisor": dept["id"]}, ""
+            role = VILLAGE_ROLES.get(cat.matters[mid]["name"])
+            if role:
+                rec["role"], note = role[0], f"（{role[1]}）"
+            d.item(rec, f"{cat.matters[mid]['name']} — {dept['short']}{note}", 6)
     d.raw(f"    negative:  # 负面清单：不得交由村(社区)承担（{len(data['negative'])}项）")
     for mid in data["negative"]:
         d.raw(f"      - {mid}  # {cat.matters[mid]['name']}")
@@ -674,19 +697,22 @@ def write_admissions(out: Path, data, county: County):
     (np_m, np_d), (ddc_m, ddc_d), (wm_m, wm_d) = data["admitted"]
     d = Doc(f"枣庄市市中区职责准入记录与下派记录（{MARK}）")
     d.section("admissions", "按“省级党委、政府部署，县级党委、政府同意”准入的清单外事项（历史记录，导入）")
-    d.block({"id": "ADM-2026-001", "matter": np_m, "applicant": county.did(np_d), "targets": all_t, "term": "short",
+    every = {"targets": "公布的写法：“各镇人民政府、街道办事处”"}
+    d.block({"id": "ADM-2026-001", "matter": np_m, "applicant": county.did(np_d), "targets": ["G-SZ-ZJ"], "term": "short",
              "since": "2026-06-01", "until": "2026-12-31", "basis": "SD-BS-NP-2026",
              "document": "市中办字〔2026〕21号"}, 2,
-            {"matter": cat.matters[np_m]["name"] + "（短期准入，普查结束即退出）", "applicant": county.dept(np_d)["short"]})
-    d.block({"id": "ADM-2025-002", "matter": ddc_m, "applicant": county.did(ddc_d), "targets": all_t, "term": "long",
+            {"matter": cat.matters[np_m]["name"] + "（短期准入，普查结束即退出）", "applicant": county.dept(np_d)["short"],
+             **every})
+    d.block({"id": "ADM-2025-002", "matter": ddc_m, "applicant": county.did(ddc_d), "targets": ["G-SZ-ZJ"], "term": "long",
              "since": "2025-04-01", "basis": "SD-BS-DDC-2024", "document": "市中办字〔2025〕17号"}, 2,
             {"matter": cat.matters[ddc_m]["name"] + "（长期准入，下次动态调整时纳入清单）",
-             "applicant": county.dept(ddc_d)["short"]})
-    d.block({"id": "ADM-2024-003", "matter": wm_m, "applicant": county.did(wm_d), "targets": streets, "term": "short",
+             "applicant": county.dept(ddc_d)["short"], **every})
+    assert len(all_t) == 11 and len(streets) == 6  # what the groups below stand for
+    d.block({"id": "ADM-2024-003", "matter": wm_m, "applicant": county.did(wm_d), "targets": ["G-SZ-JD"], "term": "short",
              "since": "2024-06-01", "until": "2025-12-31", "basis": "SD-BS-WM-2024", "state": "exited",
              "document": "市中办字〔2024〕26号",
              "exit": {"date": "2025-03-31", "reason": "群众反映入户问卷频次过高、干扰正常生活，经评估提前退出"}}, 2,
-            {"matter": cat.matters[wm_m]["name"], "applicant": county.dept(wm_d)["short"]})
+            {"matter": cat.matters[wm_m]["name"], "applicant": county.dept(wm_d)["short"], "targets": "“各街道办事处”"})
 
     d.section("assignments", "派单系统导出的下派记录（均有清单、准入或业务主管依据）")
     coop_matters = {e["matter"] for e in data["coop"]}
@@ -699,16 +725,21 @@ def write_admissions(out: Path, data, county: County):
         ("ASG-2026-0002", "yjj", "370402102", disaster, "2026-07-20", "市中应急字〔2026〕32号", "assist", None),
         ("ASG-2026-0003", "tjj", YONGAN, np_m, "2026-08-03", "市中统字〔2026〕9号", "execute", "SD-BS-NP-2026"),
         ("ASG-2026-0004", "rsj", YONGAN + "201", pension, "2026-03-10", "市中人社字〔2026〕6号", "assist", "SZ-CJ-2025"),
+        ("ASG-2026-0007", "rsj", YONGAN + "201", pension, "2026-04-08", "市中人社字〔2026〕9号", "assist", "SZ-CJ-2025"),
         ("ASG-2025-0005", "nyj", "370402100", vaccine, "2025-10-20", "市中农字〔2025〕41号", "assist", None),
         ("ASG-2026-0006", "zjj", "370402002", ddc_m, "2026-05-12", "市中住建字〔2026〕22号", "execute", "SD-BS-DDC-2024"),
     ]
     assert all(m in coop_matters or m in (np_m, ddc_m, pension) for _, _, _, m, *_ in rows)
+    forms = {"ASG-2026-0007": "永安村填报参保情况表（减负规则 BR-VILLAGE-FORMS：附县级统一部署）"}
     for aid, key, to, mid, date, doc, role, basis in rows:
         rec = {"id": aid, "by": county.did(key), "to": to, "matter": mid, "date": date, "document": doc,
-               "kind": "task", "role": role}
+               "kind": "forms_request" if aid in forms else "task", "role": role}
         if basis:
             rec["basis"] = basis
-        d.item(rec, f"{county.dept(key)['short']} → {cat.matters[mid]['name']}")
+        d.item(rec, f"{county.dept(key)['short']} → {forms.get(aid, cat.matters[mid]['name'])}")
+    d.section("unit_groups", "接收单位集合：照公布的写法引用，载入时展开为成员")
+    d.item({"id": "G-SZ-ZJ", "name": "市中区各镇人民政府、街道办事处", "county": county.code, "forms": ["township", "street"]})
+    d.item({"id": "G-SZ-JD", "name": "市中区各街道办事处", "county": county.code, "forms": ["street"]})
     d.write(out / "zaozhuang" / "shizhong-admissions.yaml")
 
 
