@@ -9,7 +9,7 @@ from pydantic import Field
 from .base import StrictModel
 from .flow import Calendar, Flow
 from .entities import (
-    AdmissionRecord, Assignment, Basis, Delegation, Matter, PowerList, TownshipList,
+    AdmissionRecord, Assignment, Basis, Delegation, Exercise, Matter, PowerList, TownshipList,
     TownshipTemplate, Unit, VillageList, VillageTemplate,
 )
 
@@ -32,6 +32,7 @@ class PolicyFile(StrictModel):
     delegations: list[Delegation] = Field(default_factory=list, title="赋权清单")
     admissions: list[AdmissionRecord] = Field(default_factory=list, title="准入记录（历史）")
     assignments: list[Assignment] = Field(default_factory=list, title="下派记录")
+    exercises: list[Exercise] = Field(default_factory=list, title="职权行使记录")
     flows: list[Flow] = Field(default_factory=list, title="流程定义（准入、动态调整）")
     calendars: list[Calendar] = Field(default_factory=list, title="工作日历")
 
@@ -41,6 +42,7 @@ ID_SECTIONS: dict[str, str] = {
     "units": "id", "bases": "id", "matters": "id", "township_templates": "id",
     "village_templates": "id", "delegations": "id", "admissions": "id", "assignments": "id",
     "township_lists": "township", "village_lists": "village", "flows": "id", "calendars": "id",
+    "exercises": "id",
 }
 
 
@@ -64,4 +66,5 @@ class Policy:
     assignments: dict[str, Assignment]
     flows: dict[str, Flow] = field(default_factory=dict)
     calendars: dict[str, Calendar] = field(default_factory=dict)
+    exercises: dict[str, Exercise] = field(default_factory=dict)
     stats: dict = field(default_factory=dict, compare=False)

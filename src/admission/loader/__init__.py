@@ -325,7 +325,7 @@ def validate_tree(root: str | Path, options: LoadOptions = LoadOptions()) -> Loa
         township_templates=index["township_templates"], township_lists=index["township_lists"],
         village_templates=index["village_templates"], village_lists=index["village_lists"],
         delegations=index["delegations"], admissions=index["admissions"], assignments=index["assignments"],
-        flows=index["flows"], calendars=index["calendars"],
+        flows=index["flows"], calendars=index["calendars"], exercises=index["exercises"],
         stats={"files": len(paths), "bytes": sum(len(r) for r in raws), "parsed": len(todo)},
     )
     return LoadResult(policy, sorted(diags, key=Diagnostic.sort_key), parsed=len(todo))

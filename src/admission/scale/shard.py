@@ -44,7 +44,7 @@ def _rule_families() -> tuple[frozenset[str], frozenset[str]]:
     def ids(*families: str) -> frozenset[str]:
         return frozenset(r.id for name in families for r in REGISTRY.family(name).rules)
 
-    return ids("delegations", "lapses"), ids("pushdown")  # by delegation, by assignment
+    return ids("delegations", "lapses"), ids("pushdown"), ids("exercises")  # by delegation, assignment, exercise
 
 
 _FAMILIES: list = []
@@ -54,7 +54,7 @@ def owned(finding: Diagnostic, owner: Owner, shard: str) -> bool:
     """Whether `finding` belongs to this shard (docs/semantics.md, "Finding subjects")."""
     if not _FAMILIES:
         _FAMILIES.extend(_rule_families())
-    by_delegation, by_assignment = _FAMILIES
+    by_delegation, by_assignment, by_exercise = _FAMILIES
     subject = finding.subject
     if not subject:
         return shard == NOCOUNTY
@@ -62,6 +62,8 @@ def owned(finding: Diagnostic, owner: Owner, shard: str) -> bool:
         return subject in owner.delegations
     if finding.code in by_assignment:
         return subject in owner.assignments
+    if finding.code in by_exercise:
+        return subject in owner.exercises
     return subject.split("/", 1)[0] in owner.units
 
 

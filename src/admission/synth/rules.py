@@ -22,6 +22,7 @@ RULES: tuple[str, ...] = (
     "delegation-major-penalty", "delegation-specialist", "delegation-to-village", "entrust-onward",
     "evaluation-overdue", "evaluation-missing",
     "template-other-county",
+    "exercise-without-power",
 )
 
 #: The rules injected through an assignment: they run last, so that they see the final lists.

@@ -15,14 +15,14 @@ from collections.abc import Iterator
 from ...diagnostics import Diagnostic
 from ...compile.index import Index, build_index
 from ...language import Policy
-from . import delegations, lapses, overlap, owners, pushdown, templates
+from . import delegations, exercises, lapses, overlap, owners, pushdown, templates
 from .registry import Context, Family, Registry, Rule, finding
 
 __all__ = ["REGISTRY", "Context", "Family", "Registry", "Rule", "all_rules", "finding", "iter_findings",
            "run_checks"]
 
 #: Every family in the order the checks run and docs/semantics.md lists them.
-REGISTRY = Registry(m.FAMILY for m in (overlap, owners, pushdown, delegations, lapses, templates))
+REGISTRY = Registry(m.FAMILY for m in (overlap, owners, pushdown, delegations, lapses, templates, exercises))
 
 
 def all_rules() -> dict[str, Rule]:

@@ -26,6 +26,7 @@ SUBJECTS: dict[str, str] = {
     "township/matter": '`"<township id>/<matter id>"` 乡镇编号/事项编号',
     "village/matter": '`"<village id>/<matter id>"` 村(社区)编号/事项编号',
     "township": "the township id 乡镇编号",
+    "exercise": "the exercise id 职权行使记录编号",
 }
 
 
