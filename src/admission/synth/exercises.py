@@ -16,14 +16,16 @@ from .yaml_lines import q, qid
 
 #: the share of townships holding a live grant that record one exercise of it
 SHARE = 0.5
-KINDS = ("penalty", "inspection", "enforcement_measure")
+#: the kind of act recorded, by the matter's power type (other types: no kind)
+KIND_OF = {"penalty": "penalty", "inspection": "inspection", "coercion": "enforcement_measure", "license": "license"}
 
 
 class Exercises:
     """Mixed into `Generator` (generator.py), which holds the state these methods fill."""
 
-    def _exr(self, county: County, unit: str, matter: str, date: dt.date, kind: str | None = "penalty") -> dict:
-        """Record an exercise; ids are numbered across the whole tree."""
+    def _exr(self, county: County, unit: str, matter: str, date: dt.date) -> dict:
+        """Record an exercise, its kind after the matter's power type; ids are numbered across the tree."""
+        kind = KIND_OF.get(self.matters[matter].ptype)
         self.seq["exr"] = self.seq.get("exr", 0) + 1
         n = self.seq["exr"]
         rec = {"id": f"XS{county.id}{n:06d}", "unit": unit, "matter": matter, "date": date, "kind": kind,
@@ -45,8 +47,7 @@ class Exercises:
             if dl["matter"] in returned:
                 continue
             lo = max(dl["since"], D(2025, 1, 1))
-            self._exr(t.county, t.id, dl["matter"], rand_date(rng, lo, CHECK_DATE - dt.timedelta(days=3)),
-                      rng.choice(KINDS))
+            self._exr(t.county, t.id, dl["matter"], rand_date(rng, lo, CHECK_DATE - dt.timedelta(days=3)))
         for c in self.counties:
             c.exercises.sort(key=lambda x: x["id"])
 
