@@ -441,6 +441,13 @@ CASES: list[Case] = [
                 '    county: "370403"\n    basic: [M-DJ]\n'),
          related=(("extra.yaml", "- id: TPL-XC"),),
          fix=('county: "370403"', 'county: "370402"')),
+    # exercises (issue 16): a penalty decided by the township after its grant was revoked
+    Case("exercise-without-power", "X-X", ("extra.yaml", "{id: X-X"),
+         edits=((G_WZJY_EVAL, "since: 2024-01-01, revoked: {date: 2026-06-01, reason: 长期不用}, "
+                              "evaluation: {every_months: 24, last: 2025-06-01}}"),),
+         extra='exercises:\n  - {id: X-X, unit: "370402101", matter: M-WZJY, date: 2026-06-01, kind: penalty}\n',
+         related=(("county.yaml", "{id: G-WZJY"),),
+         fix=("date: 2026-06-01, kind", "date: 2026-05-31, kind")),
 ]
 
 
@@ -588,7 +595,7 @@ def cli(*args: str):
 def test_cli_check_exit_codes():
     bad = cli("check", str(VIOLATIONS), "--on", "2026-11-23")
     assert bad.exit_code == 1, bad.output
-    assert "pushdown-new-vest" in bad.output and "38 个错误" in bad.output
+    assert "pushdown-new-vest" in bad.output and "39 个错误" in bad.output
     good = cli("check", str(MINI_DIR), "--on", "2025-03-01")
     assert good.exit_code == 0, good.output
     assert cli("check", str(VIOLATIONS), "--on", "2026-11-23", "--fail-on", "never").exit_code == 0

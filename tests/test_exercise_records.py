@@ -188,12 +188,6 @@ def test_may_exercise_names_the_revocation_cli(write_tree):
     assert "委托 G1 已于 2025-06-30 收回" in text.output and "a.yaml:23:5" in text.output
 
 
-def test_may_exercise_allowed_path_unchanged(write_tree):
-    _, res = _load(write_tree, {"a.yaml": TREE})
-    d = Decider(build_index(res.policy)).may_exercise("370402101", "M1", dt.date(2025, 6, 29))
-    assert d.allowed and d.reasons[0].code == "delegated"
-
-
 EXTRA = """\
 matters:
   - {id: M-SPTF, name: 对食品摊贩违法经营的行政处罚, domain: 市场监管, power_type: penalty}
