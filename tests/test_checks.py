@@ -472,6 +472,13 @@ CASES: list[Case] = [
     Case("published-count-mismatch", f"{T}/returned", ("county.yaml", "published: {returned:"),
          edits=(own("    published: {returned: {total: 2, by_domain: {市场监管: 1}}}"),),
          fix=("{total: 2,", "{total: 1,")),
+    # exercises (issue 16): a penalty decided by the township after its grant was revoked
+    Case("exercise-without-power", "X-X", ("extra.yaml", "{id: X-X"),
+         edits=((G_WZJY_EVAL, "since: 2024-01-01, revoked: {date: 2026-06-01, reason: 长期不用}, "
+                              "evaluation: {every_months: 24, last: 2025-06-01}}"),),
+         extra='exercises:\n  - {id: X-X, unit: "370402101", matter: M-WZJY, date: 2026-06-01, kind: penalty}\n',
+         related=(("county.yaml", "{id: G-WZJY"),),
+         fix=("date: 2026-06-01, kind", "date: 2026-05-31, kind")),
 ]
 
 
@@ -619,7 +626,7 @@ def cli(*args: str):
 def test_cli_check_exit_codes():
     bad = cli("check", str(VIOLATIONS), "--on", "2026-11-23")
     assert bad.exit_code == 1, bad.output
-    assert "pushdown-new-vest" in bad.output and "40 个错误" in bad.output
+    assert "pushdown-new-vest" in bad.output and "41 个错误" in bad.output
     good = cli("check", str(MINI_DIR), "--on", "2025-03-01")
     assert good.exit_code == 0, good.output
     assert cli("check", str(VIOLATIONS), "--on", "2026-11-23", "--fail-on", "never").exit_code == 0

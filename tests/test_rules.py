@@ -159,6 +159,8 @@ def subject_is(kind: str, subject: str, policy: Policy) -> bool:
         return subject in policy.assignments
     if kind == "delegation":
         return subject in policy.delegations
+    if kind == "exercise":
+        return subject in policy.exercises
     if kind == "township":
         return unit_of(subject, UnitKind.township)
     if kind == "basis":

@@ -19,6 +19,7 @@ Node ids are `unit:<id>` and `matter:<id>`.  Edge types (the edge key):
 | `duty`, `assisting`, `negative`, `may_certify`, `must_not_certify` | village → matter | village lists |
 | `supervises` | department → matter | supervising department of an assisting item (`village`) |
 | `assigns` | unit → unit | recorded assignment (`matter`, `date`, `assignment`) |
+| `exercised` | township/village → matter | recorded exercise of a power (`exercise`, `date`, `kind`, `document`) |
 """
 
 from __future__ import annotations
@@ -132,6 +133,11 @@ def build_graph(policy: Policy, counties: Iterable[str] | None = None) -> nx.Mul
         if in_scope(a.to):
             g.add_edge(unit_node(a.by), unit_node(a.to), key=f"assigns:{a.id}", type="assigns", span=a.span,
                        matter=a.matter, date=a.date, assignment=a.id, kind=a.kind.value)
+
+    for x in policy.exercises.values():
+        if in_scope(x.unit):
+            g.add_edge(unit_node(x.unit), matter(x.matter), key=f"exercised:{x.id}", type="exercised", span=x.span,
+                       exercise=x.id, date=x.date, kind=x.kind.value if x.kind else None, document=x.document)
     return g
 
 

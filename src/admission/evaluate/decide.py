@@ -343,6 +343,11 @@ class Decider:
                     how = "以乡镇自己的名义行使（赋权）" if dl.mode.value == "grant" else f"以{self.units[dl.department].name}的名义行使，部门承担法律责任（委托）"
                     return self._result(Outcome.allow, unit, matter, unit, on, [Reason(
                         "delegated", f"“{m.name}”已交由{u.name}，{how}", dl.span)], authority=_authority(e))
+            lapse = self._delegation_not_in_force(unit, matter, d)
+            if lapse is not None:  # built only when denying: the allowed path above stays as fast
+                why, span = lapse
+                return self._deny("exercise-not-held", f"{u.name} 没有“{m.name}”的职权：{why}",
+                                  unit, matter, unit, on, span)
             return self._deny("exercise-not-held", f"{u.name} 没有“{m.name}”的职权：既非法定，也未赋权或委托",
                               unit, matter, unit, on)
         dept = u.attributed
@@ -351,6 +356,32 @@ class Decider:
                 "held", f"“{m.name}”在{self.units[dept].name}的权责清单内")])
         return self._deny("exercise-not-held", f"{self.units[dept].name} 的权责清单中没有“{m.name}”（{on}）",
                           unit, matter, unit, on)
+
+
+    def _delegation_not_in_force(self, unit: str, matter: str, d: int) -> tuple[str, Span | None] | None:
+        """Why a delegation of `matter` to township `unit` does not authorize on day `d`: revoked
+        (the latest revocation on or before `d` first), else expired, else not yet in force."""
+        revoked, expired, pending = [], [], []
+        for e in self.index.entries.get((unit, matter), ()):
+            if e.kind != DELEGATION:
+                continue
+            dl = e.record
+            if dl.revoked is not None and dl.revoked.date.toordinal() <= d:
+                revoked.append(dl)
+            elif dl.until is not None and dl.until.toordinal() < d:
+                expired.append(dl)
+            elif dl.since is not None and d < dl.since.toordinal():
+                pending.append(dl)
+        if revoked:
+            dl = max(revoked, key=lambda x: (x.revoked.date, x.id))
+            return f"{dl.mode.label} {dl.id} 已于 {dl.revoked.date} 收回", dl.span
+        if expired:
+            dl = max(expired, key=lambda x: (x.until, x.id))
+            return f"{dl.mode.label} {dl.id} 已于 {dl.until} 期满", dl.span
+        if pending:
+            dl = min(pending, key=lambda x: (x.since, x.id))
+            return f"{dl.mode.label} {dl.id} 自 {dl.since} 起才生效", dl.span
+        return None
 
 
 def _entry_order(e: Entry) -> int:

@@ -17,6 +17,7 @@ from .base import (
     ID_LIST_JSON_SCHEMA, Date, Dated, Id, Name, StrictModel, Text, one_or_many, plain_mapping, shorthand,
 )
 from .enums import (
+    ExerciseKind,
     AdmissionState, AssignmentKind, AssignmentRole, BasisKind, DelegationMode, Level, MatterTag,
     PlaceForm, PowerType, Term, UnitKind,
 )
@@ -456,3 +457,16 @@ class Assignment(StrictModel):
     kind: AssignmentKind = Field(default=AssignmentKind.task, title="类型", description=AssignmentKind.describe())
     role: AssignmentRole = Field(default=AssignmentRole.execute, title="角色", description=AssignmentRole.describe())
     basis: Id | None = Field(default=None, title="依据", description="直达村(社区)时须为县级以上统一部署")
+
+
+# --------------------------------------------------------------------------- exercises
+class Exercise(StrictModel):
+    """乡镇(街道)或村(社区)实际行使一项职权的一次记录（如作出处罚决定、开展检查），如县级执法台账所载。"""
+
+    id: Id = Field(title="行使记录标识")
+    unit: Id = Field(title="行使单位", description="实际行使职权的乡镇(街道)或村(社区)")
+    matter: Id = Field(title="职权事项")
+    date: Date = Field(title="行使日期")
+    document: Name | None = Field(default=None, title="文书号", description="如行政处罚决定书号、检查记录编号")
+    kind: ExerciseKind | None = Field(default=None, title="类型", description=ExerciseKind.describe())
+    note: Text | None = Field(default=None, title="备注")

@@ -128,3 +128,11 @@ class AssignmentRole(Labelled):
     responsible = ("responsible", "责任主体")
     execute = ("execute", "承办")
     assist = ("assist", "协助")
+
+
+class ExerciseKind(Labelled):
+    penalty = ("penalty", "作出行政处罚决定")
+    inspection = ("inspection", "行政检查")
+    enforcement_measure = ("enforcement_measure", "行政强制措施")
+    license = ("license", "行政许可")
+    other = ("other", "其他执法行为")

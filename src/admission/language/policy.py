@@ -9,7 +9,7 @@ from pydantic import Field
 from .base import StrictModel
 from .flow import Calendar, Flow
 from .entities import (
-    AdmissionRecord, Assignment, Basis, BurdenRule, Delegation, UnitGroup, Matter, PowerList, TownshipList,
+    AdmissionRecord, Assignment, Basis, BurdenRule, Delegation, Exercise, UnitGroup, Matter, PowerList, TownshipList,
     TownshipTemplate, Unit, VillageList, VillageTemplate,
 )
 
@@ -34,6 +34,7 @@ class PolicyFile(StrictModel):
     assignments: list[Assignment] = Field(default_factory=list, title="下派记录")
     burden_rules: list[BurdenRule] = Field(default_factory=list, title="减负规则（下派须有的依据层级）")
     unit_groups: list[UnitGroup] = Field(default_factory=list, title="接收单位集合（赋权、准入可整体引用）")
+    exercises: list[Exercise] = Field(default_factory=list, title="职权行使记录")
     flows: list[Flow] = Field(default_factory=list, title="流程定义（准入、动态调整）")
     calendars: list[Calendar] = Field(default_factory=list, title="工作日历")
 
@@ -43,7 +44,7 @@ ID_SECTIONS: dict[str, str] = {
     "units": "id", "bases": "id", "matters": "id", "township_templates": "id",
     "village_templates": "id", "delegations": "id", "admissions": "id", "assignments": "id",
     "township_lists": "township", "village_lists": "village", "flows": "id", "calendars": "id",
-    "burden_rules": "id", "unit_groups": "id",
+    "burden_rules": "id", "unit_groups": "id", "exercises": "id",
 }
 
 
@@ -69,4 +70,5 @@ class Policy:
     calendars: dict[str, Calendar] = field(default_factory=dict)
     burden_rules: dict[str, BurdenRule] = field(default_factory=dict)
     unit_groups: dict[str, UnitGroup] = field(default_factory=dict)
+    exercises: dict[str, Exercise] = field(default_factory=dict)
     stats: dict = field(default_factory=dict, compare=False)

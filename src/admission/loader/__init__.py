@@ -332,6 +332,7 @@ def validate_tree(root: str | Path, options: LoadOptions = LoadOptions()) -> Loa
         delegations=index["delegations"], admissions=index["admissions"], assignments=index["assignments"],
         flows=index["flows"], calendars=index["calendars"], burden_rules=index["burden_rules"],
         unit_groups=index["unit_groups"],
+        exercises=index["exercises"],
         stats={"files": len(paths), "bytes": sum(len(r) for r in raws), "parsed": len(todo)},
     )
     return LoadResult(policy, sorted(diags, key=Diagnostic.sort_key), parsed=len(todo))

@@ -48,13 +48,14 @@ REFERENCES: dict[type[BaseModel], dict[str, tuple[str, frozenset | None]]] = {
                    "basis": ("bases", None)},
     e.BurdenRule: {"basis": ("bases", None)},
     e.UnitGroup: {"county": ("units", frozenset({K.government})), "members": ("units", PLACE)},
+    e.Exercise: {"unit": ("units", PLACE), "matter": ("matters", None)},
 }
 
 _SECTION_WORD = {
     "units": "单位", "bases": "依据", "matters": "事项", "township_templates": "乡镇清单模板",
     "village_templates": "村(社区)清单模板", "delegations": "赋权", "admissions": "准入记录",
     "assignments": "下派记录", "township_lists": "乡镇清单", "village_lists": "村(社区)清单",
-    "flows": "流程", "calendars": "工作日历", "burden_rules": "减负规则", "unit_groups": "接收单位集合",
+    "flows": "流程", "calendars": "工作日历", "burden_rules": "减负规则", "unit_groups": "接收单位集合", "exercises": "职权行使记录",
 }
 
 

@@ -32,6 +32,8 @@ def finding_place(f: Diagnostic, policy: Policy, index: Index) -> tuple[str | No
         unit = policy.assignments[subject].to
     elif subject in policy.delegations:
         unit = policy.delegations[subject].townships[0]
+    elif subject in policy.exercises:
+        unit = policy.exercises[subject].unit
     elif subject in policy.units:
         unit = subject
     info = index.units.get(unit) if unit else None

@@ -73,6 +73,7 @@ class Owner:
     units: frozenset[str]
     delegations: frozenset[str]
     assignments: frozenset[str]
+    exercises: frozenset[str] = frozenset()
 
 
 class Bundle:
@@ -149,13 +150,14 @@ class Bundle:
                     values[section] = common["dicts"][section]
                 else:
                     values[section] = section_value(section, merged.get(section, []))
-            own = {"units": set(), "delegations": set(), "assignments": set()}
+            own = {"units": set(), "delegations": set(), "assignments": set(), "exercises": set()}
             for c in chunks:
                 for kind, ids in c["own"].items():
                     own[kind].update(ids)
         policy = Policy(root=common["root"], revision=self.revision, files=common["files"],
                         stats={"shard": key, "files": len(common["files"])}, **values)
-        return policy, Owner(frozenset(own["units"]), frozenset(own["delegations"]), frozenset(own["assignments"]))
+        return policy, Owner(frozenset(own["units"]), frozenset(own["delegations"]), frozenset(own["assignments"]),
+                             frozenset(own["exercises"]))
 
     def policy(self) -> Policy:
         """The whole policy, every shard merged (small trees and tests; the nation does not fit)."""

@@ -147,6 +147,9 @@ def route_policy_file(pf: PolicyFile, okey: str, routing: Routing, store: Bundle
             elif section == "assignments":
                 targets = [home[rec.to]]
                 owned_kind[targets[0]] = "assignments"
+            elif section == "exercises":
+                targets = [home[rec.unit]]
+                owned_kind[targets[0]] = "exercises"
             else:  # pragma: no cover - every section is routed above
                 raise AssertionError(section)
             refs, takers = unit_refs(rec)

@@ -38,13 +38,14 @@ __all__ = ["CheckRun", "ShardResult", "check_bundle", "check_shard", "ShardedDec
 
 
 # =========================================================================== ownership
-def _rule_families() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+def _rule_families() -> tuple[frozenset[str], ...]:
     from ..evaluate.checks import REGISTRY
 
     def ids(*families: str) -> frozenset[str]:
         return frozenset(r.id for name in families for r in REGISTRY.family(name).rules)
 
-    return ids("delegations", "lapses"), ids("pushdown"), ids("bases")  # by delegation, assignment, citing record
+    return (ids("delegations", "lapses"), ids("pushdown"), ids("bases"),
+            ids("exercises"))  # by delegation, assignment, citing record, exercise
 
 
 _FAMILIES: list = []
@@ -54,7 +55,7 @@ def owned(finding: Diagnostic, owner: Owner, shard: str) -> bool:
     """Whether `finding` belongs to this shard (docs/semantics.md, "Finding subjects")."""
     if not _FAMILIES:
         _FAMILIES.extend(_rule_families())
-    by_delegation, by_assignment, by_citation = _FAMILIES
+    by_delegation, by_assignment, by_citation, by_exercise = _FAMILIES
     subject = finding.subject
     if not subject:
         return shard == NOCOUNTY
@@ -65,6 +66,8 @@ def owned(finding: Diagnostic, owner: Owner, shard: str) -> bool:
         return subject in owner.delegations
     if finding.code in by_assignment:
         return subject in owner.assignments
+    if finding.code in by_exercise:
+        return subject in owner.exercises
     return subject.split("/", 1)[0] in owner.units
 
 

@@ -9,6 +9,7 @@ import random
 from .assignments import Assignments
 from .catalogue import Catalogue
 from .delegations import Delegations
+from .exercises import Exercises
 from .departments import Departments
 from .geography import Geography
 from .inject import Injection
@@ -20,7 +21,7 @@ from .village import VillageLists
 
 
 class Generator(Geography, Catalogue, Departments, TownshipLists, VillageLists, Delegations, Assignments,
-                Injection, StructuralInjections, PushdownInjections):
+                Exercises, Injection, StructuralInjections, PushdownInjections):
     """Three random streams: `rng` for the tree, `rng_inj` for the injections and `rng_asg` for
     the assignments, each seeded from `seed`."""
 

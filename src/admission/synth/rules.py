@@ -24,6 +24,7 @@ RULES: tuple[str, ...] = (
     "template-other-county", "published-count-mismatch",
     "village-list-responsible",
     "basis-undated",
+    "exercise-without-power",
 )
 
 #: The rules injected through an assignment: they run last, so that they see the final lists.

@@ -32,6 +32,7 @@ def generate(out_dir: Path, townships: int, seed: int = 0, templates: bool = Tru
     gen.build()
     gen.inject(violations)
     gen.assignments()
+    gen.exercises()
     w = Writer(gen, out_dir)
     w.province()
     for city in gen.cities:
@@ -71,6 +72,7 @@ def counts(gen: Generator, w: Writer) -> dict:
         "delegations": sum(len(c.delegations) for c in gen.counties),
         "admissions": sum(len(c.admissions) for c in gen.counties),
         "assignments": sum(len(c.assignments) for c in gen.counties),
+        "exercises": sum(len(c.exercises) for c in gen.counties),
         "injected": len(gen.manifest),
     }
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .draws import D
+from .exercises import exercise_line
 from .generator import Generator
 from .records import TPARTS, VPARTS, City, County, Town, Village
 from .yaml_lines import (admission_line, assignment_line, basis_line, delegation_line, entry_lines, lists_block,
@@ -72,7 +73,8 @@ class Writer:
         admissions = self.grouped_admissions(c, w)
         for key, records, line in (("delegations", c.delegations, delegation_line),
                                    ("admissions", admissions, admission_line),
-                                   ("assignments", c.assignments, assignment_line)):
+                                   ("assignments", c.assignments, assignment_line),
+                                   ("exercises", c.exercises, exercise_line)):
             if records:
                 w.append(f"{key}:\n")
                 w += [line(r) for r in records]
