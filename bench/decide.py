@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from admission import code_digest  # noqa: E402
 from admission.evaluate.checks import run_checks  # noqa: E402
 from admission.evaluate.decide import Decider  # noqa: E402
 from admission.compile.index import build_index  # noqa: E402
@@ -34,7 +35,9 @@ def rss_mb() -> float:
 
 
 def tree(townships: int, seed: int) -> tuple[Path, set]:
-    out = ROOT / "bench" / "out" / f"decide-{townships}-{seed}"
+    # keyed by the generator's code too: a tree made by an older synth is never reused
+    code = code_digest("synth", "language").hexdigest()[:12]
+    out = ROOT / "bench" / "out" / f"decide-{townships}-{seed}-{code}"
     manifest = out / "manifest.json"
     if not manifest.exists():
         t = time.perf_counter()
