@@ -103,3 +103,23 @@ def test_diff_shows_a_change_of_the_parent_list_at_every_village_derived_from_it
     diff = diff_policies(old, new, dt.date(2026, 3, 2))
     village = next(u for u in diff.units if u.unit == "370402101201")
     assert [m for m, _ in village.lost] == ["N1"] and not village.gained  # P4 now comes from the parent
+
+
+def test_what_a_derived_list_takes_away_must_be_in_its_parent(tmp_path):
+    """`rewords` of a matter the parent lacks is an error at the entry (the link to the earlier
+    wording is lost); a `remove` of one is a warning at the list, since it does nothing."""
+    root = tree(tmp_path, VILLAGE.replace("rewords: N3", "rewords: P4").replace("remove: [N2]", "remove: [N2, P4]")
+                .replace('template: PROV}', 'template: PROV, remove: [N1, N2], duties: [{matter: N3, rewords: N2}]}'))
+    text = (root / "derived.yaml").read_text(encoding="utf-8")
+    res = validate_tree(root, OPTS)
+    got = {(d.code, d.severity.value, d.span.line) for d in res.diagnostics if d.span and d.code.endswith("-in-parent")}
+    lines = text.splitlines()
+    line_of = lambda needle: next(i + 1 for i, s in enumerate(lines) if needle in s)  # noqa: E731
+    assert got == {
+        ("rewords-not-in-parent", "error", line_of("rewords: P4")),  # P4 is PROV's own, not NAT's
+        ("remove-not-in-parent", "warning", line_of("- id: PROV")),  # P4 is PROV's own, not NAT's
+        ("remove-not-in-parent", "warning", line_of('"370402101201"')),  # N2 is not on PROV
+        ("rewords-not-in-parent", "error", line_of('"370402101201"')),  # N2 is not on PROV: PROV removed it
+    }, [d.format() for d in res.diagnostics]
+    fine = validate_tree(tree(tmp_path / "ok", VILLAGE), OPTS)
+    assert not [d for d in fine.diagnostics if d.code.endswith("-in-parent")]

@@ -54,6 +54,30 @@ def test_cached_validate_reports_what_the_full_load_reports(cli, write_tree):
     assert (again_code, again["diagnostics"]) == (1, full["diagnostics"])
 
 
+def test_cached_validate_checks_derived_lists_across_files_like_the_full_load(cli, write_tree):
+    """A template's parent chain and what a derived list takes away span files: the cached
+    validation (per-file summaries) reports the cycle and the dangling rewording and removal."""
+    root = write_tree({
+        **BASE,
+        "t.yaml": "township_templates:\n"
+                  "  - {id: A, name: 甲, county: C1, parent: B, basic: [M1]}\n"
+                  "  - {id: B, name: 乙, county: C1, parent: A}\n"
+                  "  - {id: N, name: 国家, county: C1, basic: [M1]}\n"
+                  "  - {id: P, name: 省, county: C1, parent: N, remove: [M2], basic: [{matter: M2, rewords: M9}]}\n",
+        "b.yaml": "township_lists:\n  - {township: T1, template: P, remove: [M1, M1x], basic: [{matter: M2, rewords: M1}]}\n",
+        "c.yaml": "matters:\n  - {id: M2, name: 事项二, domain: 综合}\n  - {id: M9, name: 九, domain: 综合}\n"
+                  "  - {id: M1x, name: 又一, domain: 综合}\n",
+    })
+    code, cached = _validate(cli, root)
+    code_full, full = _validate(cli, root, "--no-cache")
+    assert code == code_full == 1
+    assert cached["diagnostics"] == full["diagnostics"]
+    codes = sorted(d["code"] for d in cached["diagnostics"])
+    # P removes M2 and rewords M9, neither on N; T1 removes M1x, not on P (M1 is; M2 is reworded)
+    assert codes == ["remove-not-in-parent", "remove-not-in-parent",
+                     "rewords-not-in-parent", "template-cycle", "template-cycle"], codes
+
+
 def test_a_changed_file_is_parsed_alone_and_the_others_are_checked_against_it(cli, write_tree):
     root = write_tree(BASE)
     code, first = _validate(cli, root)

@@ -50,6 +50,7 @@ CN_NUM = "一二三四五六七八九十"
 
 YONGAN = "370402101"
 SHIZHONG, XUECHENG = "370402", "370403"
+ZAOZHUANG = "3704"
 POWER_SINCE = "2024-02-01"
 GRANT_SINCE = "2024-07-01"
 
@@ -169,8 +170,10 @@ def build_catalogue():
         mid = cat.add(f[0], "民生服务", "certification", levels=("county",), prefix="ZM", holder=f[1])
         must_not.append((mid, f[2]))
     negative = [cat.id(n) for n in C.NEGATIVE]
+    # 市中区 rewords one duty of the city's common list (a derived list: parent, rewords)
+    reworded = (cat.add(REWORDED[1], "基层自治", "other", levels=("village",), prefix="CZ"), cat.id(REWORDED[0]))
 
-    return dict(cat=cat, basic=basic, coop=coop, urban=urban, returned=returned, delegated=delegated,
+    return dict(reworded=reworded, cat=cat, basic=basic, coop=coop, urban=urban, returned=returned, delegated=delegated,
                 revoked=revoked, entrusted=entrusted, admitted=admitted, city=city, centralised=centralised,
                 duties=duties, assisting=assisting, may=may, must_not=must_not, negative=negative)
 
@@ -361,6 +364,7 @@ def write_catalogue(out: Path, data):
          + [m for m, _ in data["admitted"]]),
         ("市级事项", [m for m, _ in data["city"]]),
         ("村(社区)依法履职事项", data["duties"]),
+        ("村(社区)依法履职事项：区级改写的表述", [data["reworded"][0]]),
         ("村(社区)协助政府工作事项（13类）", [m for m, _, _ in data["assisting"]]),
         ("证明事项：村(社区)可出具", [e["matter"] for e in data["may"]]),
         ("证明事项：不应由村(社区)出具（由部门出具或核查）", [m for m, _ in data["must_not"]]),
@@ -638,6 +642,29 @@ def write_delegations(out: Path, data, county: County):
     d.write(out / "zaozhuang" / "shizhong-delegations.yaml")
 
 
+#: (the city's wording, 市中区's rewording) of one duty of the village list
+REWORDED = ("村(居)务公开和民主管理", "落实村(居)务公开和“四议两公开”民主决策制度")
+CITY_VILLAGE_TEMPLATE = "ZZ-CJQD-2025"
+
+
+def write_city_village_template(out: Path, data):
+    """The city's common village list (duties and the negative list, the parts no county changes),
+    from which each district's list derives with `parent` and states only its differences."""
+    cat = data["cat"]
+    d = Doc(f"枣庄市村(社区)工作事项清单（市级通用部分；{MARK}）")
+    d.section("village_templates", "市级通用清单：依法履职事项与负面清单，各区在此基础上增删、改写")
+    d.raw(f"  - id: {CITY_VILLAGE_TEMPLATE}")
+    d.raw("    name: 枣庄市村(社区)工作事项清单（市级通用部分）")
+    d.raw(f"    owner: {q(ZAOZHUANG)}")
+    d.raw(f"    duties:  # 依法履职事项（{len(data['duties'])}项）")
+    for i, mid in enumerate(data["duties"]):
+        d.item({"matter": mid, "seq": i + 1}, cat.matters[mid]["name"], 6)
+    d.raw(f"    negative:  # 负面清单：不得交由村(社区)承担（{len(data['negative'])}项）")
+    for mid in data["negative"]:
+        d.raw(f"      - {mid}  # {cat.matters[mid]['name']}")
+    d.write(out / "zaozhuang" / "villages-common.yaml")
+
+
 def write_villages(out: Path, data, county: County, tid: str, tname: str, basis: str, fname: str):
     cat = data["cat"]
     d = Doc(f"{county.name}村(社区)清单：依法履职、协助政府工作（13类43项）、负面清单与证明事项（{MARK}）")
@@ -658,9 +685,12 @@ def write_villages(out: Path, data, county: County, tid: str, tname: str, basis:
     d.raw("    certify_only_listed: true  # 证明事项实行正面清单：清单外、无依据的证明一律不出具")
     d.raw("    certify_catch_all:  # 正面清单末项“其他法律、法规规定的证明”：附法律、法规依据的证明请求可以出具")
     d.item({"name": "其他法律、法规规定需要村(社区)出具的证明", "basis_kinds": ["law", "regulation"]}, indent=6)
-    d.raw(f"    duties:  # 依法履职事项（{len(data['duties'])}项）")
-    for i, mid in enumerate(data["duties"]):
-        d.item({"matter": mid, "seq": i + 1}, cat.matters[mid]["name"], 6)
+    d.raw(f"    parent: {CITY_VILLAGE_TEMPLATE}  # 市级通用部分：依法履职事项（{len(data['duties'])}项）与负面清单，本区只写差异")
+    new, old = data["reworded"]
+    if county.code == SHIZHONG:
+        d.raw("    duties:  # 改写市级清单的一项表述（rewords 指向市级原表述，取代原条目）")
+        seq = data["duties"].index(old) + 1
+        d.item({"matter": new, "seq": seq, "rewords": old}, f"{cat.matters[new]['name']}（原表述：{cat.matters[old]['name']}）", 6)
     cats = grouped([(c, m, s) for m, c, s in data["assisting"]])
     d.raw(f"    assisting:  # 协助政府工作事项（{len(cats)}类{len(data['assisting'])}项），写明业务主管部门")
     seq = 0
@@ -674,9 +704,6 @@ def write_villages(out: Path, data, county: County, tid: str, tname: str, basis:
             if role:
                 rec["role"], note = role[0], f"（{role[1]}）"
             d.item(rec, f"{cat.matters[mid]['name']} — {dept['short']}{note}", 6)
-    d.raw(f"    negative:  # 负面清单：不得交由村(社区)承担（{len(data['negative'])}项）")
-    for mid in data["negative"]:
-        d.raw(f"      - {mid}  # {cat.matters[mid]['name']}")
     d.raw(f"    may_certify:  # 需要村(社区)开具的证明材料（{len(data['may'])}项）")
     for i, e in enumerate(data["may"]):
         d.block({"matter": e["matter"], "seq": i + 1, "basis": e["basis"], "purpose": e["purpose"],
@@ -779,6 +806,7 @@ def main(argv=None) -> int:
     write_catalogue(out, data)
     write_shizhong(out, data)
     write_xuecheng(out, data)
+    write_city_village_template(out, data)
     print(f"wrote {out}: {len(data['cat'].matters)} matters")
     return 0
 

@@ -347,8 +347,10 @@ def who(
         typer.echo("  无人负责 nobody is named")
     for r in roles:
         period = f"{r.since or '…'} 至 {r.until or '…'}"
+        earlier = policy.matters.get(r.rewords) if r.rewords else None
         typer.echo(f"  {ROLE_LABELS[r.role]:<4} {r.unit_name}（{r.unit}） 经由 {r.via}  {period}"
-                   + (f"  {r.source.shown(root_base(directory))}" if r.source else ""))
+                   + (f"  {r.source.shown(root_base(directory))}" if r.source else "")
+                   + (f"  改写自 rewords {r.rewords} {earlier.name if earlier else ''}" if r.rewords else ""))
 
 
 @app.command()

@@ -20,12 +20,13 @@ class Role:
     since: dt.date | None
     until: dt.date | None
     source: Span | None
+    rewords: str | None = None  # the parent list's matter this entry rewords (its earlier wording)
 
     def to_dict(self) -> dict:
         return {"role": self.role, "unit": self.unit, "unit_name": self.unit_name, "via": self.via,
                 "since": self.since.isoformat() if self.since else None,
                 "until": self.until.isoformat() if self.until else None,
-                "source": str(self.source) if self.source else None}
+                "source": str(self.source) if self.source else None, "rewords": self.rewords}
 
 
 ROLE_LABELS = {"legal_party": "责任主体", "executes": "承办", "cooperates": "配合", "supervises": "指导监督"}
@@ -44,7 +45,9 @@ def who(index: Index, matter: str, unit: str, on: dt.date) -> list[Role]:
 
     def add(role, uid, via, since, until, span):
         name = units[uid].name if uid in units else uid
-        out.append(Role(role, uid, name, via, _date(since), _date(until), span))
+        out.append(Role(role, uid, name, via, _date(since), _date(until), span, reworded))
+
+    reworded = None
 
     for block in index.blocks.get((unit, matter), ()):
         if block.since <= d <= block.until and block.kind == "returned":
@@ -55,6 +58,7 @@ def who(index: Index, matter: str, unit: str, on: dt.date) -> list[Role]:
         if not e.in_force(d):
             continue
         rec = e.record
+        reworded = getattr(rec, "rewords", None)
         if e.kind == BASIC or e.kind == DUTY:
             via = "basic" if e.kind == BASIC else "duty"
             add("legal_party", unit, via, e.since, e.until, rec.span)
@@ -78,6 +82,7 @@ def who(index: Index, matter: str, unit: str, on: dt.date) -> list[Role]:
         elif e.kind == ADMISSION:
             add("executes", unit, "admission", e.since, e.until, rec.span)
             add("supervises", rec.applicant, "admission", e.since, e.until, rec.span)
+    reworded = None
     if not any(r.role == "legal_party" for r in out) and u.kind in (UnitKind.township, UnitKind.village):
         for dept in index.county_holders(u.county, matter, d):
             for since, until in index.holds.get((dept, matter), ()):

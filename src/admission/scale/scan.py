@@ -21,6 +21,7 @@ from ..language import codec
 from ..language.policy import ID_SECTIONS
 from ..loader import LoadOptions, root_relative, _pinpoint, policy_files
 from ..loader.groups import expand_file, group_members
+from ..loader.derive import derivation_errors
 from ..loader.resolve import REFERENCES, check_references, duplicates, reference_needs
 from .blobs import BUILD_VERSION, collector, hash_text
 from .chunks import order_key
@@ -183,8 +184,12 @@ def _scan_tree(root: str | Path, store: BundleStore, options: LoadOptions, say, 
     index, dup = duplicates(light_files)
     diags.extend(dup)
     groups = _groups(index, summaries, displays, parse_cache, diags)
+    derive: dict[str, list] = {}
     for s_ in summaries:
         diags.extend(s_.get("flow_diags", ()))
+        for section, rows in s_.get("derive", {}).items():
+            derive.setdefault(section, []).extend(rows)
+    diags.extend(derivation_errors(derive))
 
     # ---- routing facts (a build, and only when everything so far is valid)
     units = index["units"]

@@ -20,6 +20,7 @@ from ..loader import LoadOptions, parse_file_ex
 from ..loader import (  # the loader's own pieces, so a bundle validates exactly like a tree
     _cache_key, _flow_conditions, _read_bytes, read_parse_cache, write_parse_cache,
 )
+from ..loader.derive import SECTIONS as DERIVED, derivation
 from ..loader.resolve import reference_needs
 from .blobs import BUILD_VERSION, collector, hash_text
 from .store import BundleStore
@@ -38,8 +39,20 @@ class Light:
         self.anchor = anchor  # templates: the county / owner unit
 
 
+SUMMARY_FORMAT = "2"  # 2: with the derivation rows of templates and lists
+
+
 def summary_key(file_key: str) -> str:
-    return hash_text("summary", file_key, BUILD_VERSION.decode(), __version__)
+    return hash_text("summary", SUMMARY_FORMAT, file_key, BUILD_VERSION.decode(), __version__)
+
+
+def _derive_rows(pf) -> dict[str, list]:
+    """Every template's derivation row, and those of the lists that apply a template."""
+    rows: dict[str, list] = {}
+    for tsection, lsection, kinds in DERIVED:
+        rows[tsection] = [derivation(t, kinds, True) for t in getattr(pf, tsection)]
+        rows[lsection] = [derivation(x, kinds, False) for x in getattr(pf, lsection) if x.template]
+    return rows
 
 
 def needs_key(file_key: str) -> str:
@@ -99,7 +112,7 @@ def summarise(job: tuple) -> tuple[bool, dict | bytes, list | None]:
         needs = reference_needs([pf])
         store.cache_put("cache/needs", needs_key(key), needs)
         out.update({
-            "units": list(pf.units), "light": _light_rows(pf),
+            "units": list(pf.units), "light": _light_rows(pf), "derive": _derive_rows(pf),
             "refs": sorted({ref for _span, _f, section, _k, ref in needs if section == "units"}),
             "holders": sorted({pl.holder for pl in pf.power_lists}),
             "flow_diags": _flow_conditions([pf], {display: raw}, limits) if pf.flows else [],

@@ -77,6 +77,7 @@ class OwnerRoleOut(Out):
     since: dt.date | None
     until: dt.date | None
     source: str | None
+    rewords: str | None = Field(default=None, description="本条改写的上级清单事项编码（原表述）；未改写为 null")
 
 
 class OwnersOut(Out):
