@@ -213,3 +213,46 @@ def test_may_exercise_names_the_revocation_api(tmp_path):
         assert reason["source"] == "revoked.yaml:7:5"
         ok = api.post("/v1/exercise-checks", {"unit": TOWN, "matter": "M-SPTF", "on": "2025-01-31"}).json()
         assert ok["allowed"] is True
+
+
+def test_diff_names_the_exercise_records_a_change_adds_or_withdraws(tmp_path):
+    """Beside the findings they cause, `diff` lists the records themselves, per unit."""
+    from admission.explain.diff import diff_policies, format_text
+
+    def tree(name, exercises):
+        root = tmp_path / name
+        root.mkdir()
+        (root / "a.yaml").write_text(TREE, encoding="utf-8")
+        (root / "x.yaml").write_text(exercises, encoding="utf-8")
+        return validate_tree(root, OPTS).policy
+
+    lines = EXERCISES.splitlines(keepends=True)
+    old = tree("old", "".join(line for line in lines if "X-NEVER" not in line))
+    new = tree("new", "".join(line for line in lines if "X-VILLAGE" not in line))
+    diff = diff_policies(old, new, ON)
+    changed = {u.unit: (u.exercised, u.unexercised) for u in diff.units if u.exercised or u.unexercised}
+    assert changed == {"370402101": ([("X-NEVER", "M3", dt.date(2025, 9, 1))], []),
+                       "370402101201": ([], [("X-VILLAGE", "M5", dt.date(2025, 7, 1))])}
+    out = diff.to_dict()
+    town = next(u for u in out["units"] if u["unit"] == "370402101")
+    assert town["exercises_added"] == [{"id": "X-NEVER", "matter": "M3", "date": "2025-09-01"}]
+    assert "+ 行使记录 exercise X-NEVER" in format_text(diff, {}) and "- 行使记录 exercise X-VILLAGE" in format_text(diff, {})
+
+
+def test_the_township_view_lists_its_exercise_records_and_marks_those_without_power(write_tree):
+    from admission.render.findings import FINDING
+    from admission.render.unit import unit_view
+
+    root, res = _load(write_tree, {"a.yaml": TREE, "x.yaml": EXERCISES})
+    policy = res.policy
+    index = build_index(policy)
+    findings = run_checks(policy, ON, index)
+    source = unit_view(policy, index, "370402101", on=ON, findings=findings).source
+    node = next(line for line in source.splitlines() if line.lstrip().startswith("exercises ["))
+    assert "职权行使记录（8 条）" in node  # the township's 8 (X-VILLAGE is the village's)
+    assert FINDING in node and node.count("[exercise-without-power]") == 5  # X-REVOKED, -EARLY, -NEVER, -EXPIRED, -ADMITTED
+    calm = unit_view(policy, index, "370402101", on=ON, findings=[]).source
+    calm_node = next(line for line in calm.splitlines() if line.lstrip().startswith("exercises ["))
+    assert FINDING not in calm_node
+    expanded = unit_view(policy, index, "370402101", on=ON, expanded=True).source
+    assert "另 " not in expanded and "X-STATUTORY" in expanded

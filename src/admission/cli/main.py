@@ -58,7 +58,8 @@ def validate(
         revision = p.revision if p else None
         stats = p.stats if p else {}
         counts = {"units": len(p.units), "matters": len(p.matters), "township_lists": len(p.township_lists),
-                  "village_lists": len(p.village_lists)} if p else {}
+                  "village_lists": len(p.village_lists), "delegations": len(p.delegations),
+                  "exercises": len(p.exercises)} if p else {}
     if format == Format.json:
         emit_json(ok, revision if ok else None, diagnostics, stats=stats if ok else {}, counts=counts if ok else {})
     else:
@@ -67,6 +68,7 @@ def validate(
         if ok:
             typer.echo(f"校验通过 valid: {stats['files']} 个文件，{counts['units']} 个单位，{counts['matters']} 个事项，"
                        f"{counts['township_lists']} 个乡镇清单，{counts['village_lists']} 个村(社区)清单，"
+                       f"{counts.get('delegations', 0)} 项赋权，{counts.get('exercises', 0)} 条职权行使记录，"
                        f"修订 revision {revision}")
         else:
             n = sum(1 for d in diagnostics if d.severity.value == "error")

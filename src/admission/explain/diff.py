@@ -44,6 +44,12 @@ class UnitChange:
     gained: list[tuple[str, frozenset[str]]] = field(default_factory=list)
     lost: list[tuple[str, frozenset[str]]] = field(default_factory=list)
     moved: list[tuple[str, frozenset[str], frozenset[str]]] = field(default_factory=list)
+    # exercise records (what the unit actually did) recorded or withdrawn by the change: (id, matter, date)
+    exercised: list[tuple[str, str, dt.date]] = field(default_factory=list)
+    unexercised: list[tuple[str, str, dt.date]] = field(default_factory=list)
+
+    def changed(self) -> bool:
+        return bool(self.gained or self.lost or self.moved or self.exercised or self.unexercised)
 
 
 @dataclass
@@ -69,7 +75,7 @@ class PolicyDiff:
         return sum(1 for f in self.added if f.code in OWNERLESS)
 
     def summary(self) -> str:
-        touched = sum(1 for u in self.units if u.gained or u.lost or u.moved)
+        touched = sum(1 for u in self.units if u.changed())
         return (f"本次修订向基层下沉 {self.pushed_down} 项事项，{self.lost_owner} 项失去责任主体；"
                 f"涉及 {touched} 个单位；新增问题 {len(self.added)} 个，消除 {len(self.removed)} 个"
                 f" (this revision pushes {self.pushed_down} matters down; {self.lost_owner} lose their owner)")
@@ -85,8 +91,11 @@ class PolicyDiff:
             "units": [{"unit": u.unit, "name": u.name,
                        "gained": [{"matter": m, "lists": kinds(k)} for m, k in u.gained],
                        "lost": [{"matter": m, "lists": kinds(k)} for m, k in u.lost],
-                       "moved": [{"matter": m, "from": kinds(a), "to": kinds(b)} for m, a, b in u.moved]}
-                      for u in self.units if u.gained or u.lost or u.moved],
+                       "moved": [{"matter": m, "from": kinds(a), "to": kinds(b)} for m, a, b in u.moved],
+                       "exercises_added": [{"id": i, "matter": m, "date": day.isoformat()} for i, m, day in u.exercised],
+                       "exercises_removed": [{"id": i, "matter": m, "date": day.isoformat()}
+                                             for i, m, day in u.unexercised]}
+                      for u in self.units if u.changed()],
         }
 
 
@@ -100,8 +109,9 @@ def diff_policies(old: Policy, new: Policy, on: dt.date) -> PolicyDiff:
     new_f = {_key(f): f for f in run_checks(new, on, new_index)}
     d = on.toordinal()
     before, after = unit_matters(old_index, d), unit_matters(new_index, d)
+    done_before, done_after = _exercises(old), _exercises(new)
     changes = []
-    for uid in sorted(before.keys() | after.keys()):
+    for uid in sorted(before.keys() | after.keys() | done_before.keys() | done_after.keys()):
         info = new_index.units.get(uid) or old_index.units.get(uid)
         if info is None or info.kind not in (UnitKind.township, UnitKind.village):
             continue
@@ -114,6 +124,9 @@ def diff_policies(old: Policy, new: Policy, on: dt.date) -> PolicyDiff:
                 uc.lost.append((m, a[m]))
             elif a[m] != b[m]:
                 uc.moved.append((m, a[m], b[m]))
+        was, now = done_before.get(uid, {}), done_after.get(uid, {})
+        uc.exercised = [now[i] for i in sorted(now.keys() - was.keys())]
+        uc.unexercised = [was[i] for i in sorted(was.keys() - now.keys())]
         changes.append(uc)
     return PolicyDiff(old.revision, new.revision, on,
                       added=[new_f[k] for k in sorted(new_f.keys() - old_f.keys())],
@@ -121,10 +134,18 @@ def diff_policies(old: Policy, new: Policy, on: dt.date) -> PolicyDiff:
                       units=changes)
 
 
+def _exercises(policy: Policy) -> dict[str, dict[str, tuple[str, str, dt.date]]]:
+    """unit -> exercise id -> (id, matter, date): the records of what each unit did."""
+    out: dict[str, dict] = defaultdict(dict)
+    for x in policy.exercises.values():
+        out[x.unit][x.id] = (x.id, x.matter, x.date)
+    return out
+
+
 def format_text(diff: PolicyDiff, matter_names: dict[str, str]) -> str:
     lines = [diff.summary()]
     for uc in diff.units:
-        if not (uc.gained or uc.lost or uc.moved):
+        if not uc.changed():
             continue
         lines.append(f"{uc.name}（{uc.unit}）")
         for m, k in uc.gained:
@@ -134,6 +155,8 @@ def format_text(diff: PolicyDiff, matter_names: dict[str, str]) -> str:
         for m, a, b in uc.moved:
             lines.append(f"  ~ {matter_names.get(m, m)}  "
                          f"[{'、'.join(KIND_LABELS[x] for x in sorted(a))}] → [{'、'.join(KIND_LABELS[x] for x in sorted(b))}]")
+        for sign, rows in (("+", uc.exercised), ("-", uc.unexercised)):
+            lines.extend(f"  {sign} 行使记录 exercise {i}：{matter_names.get(m, m)}（{day}）" for i, m, day in rows)
     if diff.added:
         lines.append("新增问题 findings added:")
         lines.extend("  " + f.format().replace("\n", "\n  ") for f in diff.added)

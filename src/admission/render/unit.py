@@ -39,6 +39,8 @@ ENDED_STYLE = ("已结束", MUTED, "#f1f1f1")
 ADMITTED_SINGLE = 20
 
 DEFAULT_DETAIL_HREF = "unit-{unit}-expanded.svg#{anchor}"
+EXERCISES = "exercises"  # the node of the township's exercise records
+EXERCISES_SHOWN = 8  # the summary lists this many, the newest
 
 
 @dataclass
@@ -107,6 +109,10 @@ def unit_view(policy: Policy, index: Index, township: str, *, on: dt.date, findi
             for p in it.parties:
                 right_depts.setdefault(p, Counter())["returned"] += 1
 
+    done = sorted((x for x in policy.exercises.values() if x.unit == township and x.date <= on),
+                  key=lambda x: (x.date, x.id), reverse=True)
+    done_ids = {x.id for x in done}
+
     # ------------------------------------------------------------------ findings -> targets
     marks = Marks()
     extra_units: set[str] = set()
@@ -143,6 +149,8 @@ def unit_view(policy: Policy, index: Index, township: str, *, on: dt.date, findi
             else:
                 extra_units.add(x)
                 tg.append(node_id(e))
+        if f.subject in done_ids:
+            tg.insert(0, EXERCISES)
         if not tg:
             tg.append(T)
         tg = list(dict.fromkeys(tg))
@@ -166,6 +174,8 @@ def unit_view(policy: Policy, index: Index, township: str, *, on: dt.date, findi
               f"赋权 {counts['delegated']} 项 · 准入 {counts['admitted']} 项"]
     if counts["statutory"]:
         tlabel.append(f"法定职权 {counts['statutory']} 项")
+    if done:
+        tlabel.append(f"职权行使记录 {len(done)} 条")
     tattrs = {"shape": "box", "style": "filled,bold", "fillcolor": "#fff4d6", "fontsize": "14", "penwidth": "2",
               "id": f"unit-{township}"}
     tattrs.update(node_style(marks, T, [f"{u.name}（{township}）"]))
@@ -203,6 +213,8 @@ def unit_view(policy: Policy, index: Index, township: str, *, on: dt.date, findi
 
     if not expanded:
         _departments(g, policy, items, groups, left_depts, right_depts, marks)
+    if done:
+        _exercises(g, policy, done, marks, T, limit=None if expanded else EXERCISES_SHOWN)
 
     # nodes a finding names that the view does not otherwise draw
     for x in sorted(extra_units):
@@ -217,6 +229,23 @@ def unit_view(policy: Policy, index: Index, township: str, *, on: dt.date, findi
         g.node(name, label=text(wrap(matter_name(policy, m), 14) + f"\n{m}"), **attrs)
     draw_findings(g, shown, targets)
     return g
+
+
+def _exercises(g: graphviz.Digraph, policy: Policy, done: list, marks: Marks, T: str, limit: int | None) -> None:
+    """What the township actually did (exercise records up to the view's date, newest first);
+    a record the township held no power for is red, with its finding in the tooltip."""
+    rows = done if limit is None else done[:limit]
+    lines = [f"职权行使记录（{len(done)} 条）"]
+    for x in rows:
+        kind = x.kind.label if x.kind else "行使"
+        lines.append(f"{x.date} {kind}：{wrap(matter_name(policy, x.matter), 16)}")
+    if len(rows) < len(done):
+        lines.append(f"…… 另 {len(done) - len(rows)} 条（见明细）")
+    attrs = {"shape": "note", "style": "filled", "fillcolor": "#f5f9ff", "id": "exercises"}
+    attrs.update(node_style(marks, EXERCISES, [f"{x.id} {x.date} {matter_name(policy, x.matter)}（{x.matter}）"
+                                               + (f" {x.document}" if x.document else "") for x in rows]))
+    g.node(EXERCISES, label=text("\n".join(lines)), **attrs)
+    g.edge(T, EXERCISES, dir="none", color=MUTED, style="dotted")
 
 
 def _count_node(c: graphviz.Digraph, policy: Policy, grp: Group, marks: Marks, township: str,
