@@ -90,6 +90,11 @@ def test_templates_and_flat_lists_expand_to_the_same_entries(policies):
             assert sorted(e.matter for e in getattr(a, kind)) == sorted(e.matter for e in getattr(b, kind))
     for vid in tpl.village_lists:
         assert village_entries(tpl, vid).count() == village_entries(flat, vid).count()
+        # the county's village template derives its negative list from the province's
+        assert [e.matter for e in village_entries(tpl, vid).negative] == [e.matter for e in village_entries(flat, vid).negative]
+    parents = {t.parent for t in tpl.village_templates.values() if t.owner != "99"}
+    assert parents and all(p in tpl.village_templates for p in parents)
+    assert all(t.remove for t in tpl.village_templates.values() if t.parent)
 
 
 def test_national_proportions(policies, trees):

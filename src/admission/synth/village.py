@@ -33,7 +33,8 @@ class VillageLists:
         first = rng.choice(tagged)
         rest = rng.sample([m for m in self.v_assisting if m != first], 13)
         vt["assisting"] = [self._assist(m, county) for m in [first, *rest]]
-        vt["negative"] = [(m,) for m in rng.sample(self.v_negative, 6)]
+        chosen = set(rng.sample(self.v_negative, 6))  # in the province list's order: the county's derives from it
+        vt["negative"] = [(m,) for m in self.v_negative if m in chosen]
         vt["may_certify"] = [self._may(m) for m in rng.sample(self.v_may, 3)]
         vt["must_not_certify"] = [(m,) for m in rng.sample(self.v_must, 5)]
         county.vtpl_certify_only = rng.random() < 0.3

@@ -13,9 +13,12 @@ from .records import TPARTS, VPARTS, City, County, Town, Village
 from .yaml_lines import (admission_line, assignment_line, basis_line, delegation_line, entry_lines, lists_block,
                          matter_line, published_lines, q, qid, qids, unit_line)
 
-#: the province's burden rule (减负规则); clean assignments never ask villages for forms
+#: the province's burden rules (减负规则); clean assignments never ask villages for forms, set up
+#: mechanisms or hang signboards there
 BURDEN_RULES = ("burden_rules:\n  - {id: BR-VILLAGE-FORMS, name: 向村(社区)要表格材料须有县级以上统一部署, "
-                "kinds: [forms_request], to: [village], min_basis_level: county}\n")
+                "kinds: [forms_request], to: [village], min_basis_level: county}\n"
+                "  - {id: BR-VILLAGE-MECHANISM, name: 在村(社区)新设工作机制、专人专岗或挂牌须经省级同意, "
+                "kinds: [mechanism_or_post, office_or_signboard], to: [village], min_basis_level: province}\n")
 #: an admission naming this many townships names them as a group, as published ("永安镇等3个乡镇")
 GROUP_FROM = 3
 
@@ -47,6 +50,10 @@ class Writer:
                unit_line(g.pid, g.province_name, "government", level="province"), "bases:\n"]
         out += [basis_line(b) for b in g.bases]
         out.append(BURDEN_RULES)
+        if g.templates:  # the province's negative list, from which every county's village list derives
+            out.append(f"village_templates:\n  - id: {self.province_vtpl}\n"
+                       f"    name: {q(g.province_name + '村(社区)工作负面清单（省级）')}\n    owner: {qid(g.pid)}\n")
+            out.append(lists_block(("negative",), {"negative": [(m,) for m in g.v_negative]}, "    ", {}))
         self.write(f"{g.province_name}/省级.yaml", "".join(out))
         out = [self.header(), f"title: {g.province_name} 事项目录\n", "matters:\n"]
         out += [matter_line(m) for m in g.matters.values() if m.kind != "injected"]
@@ -191,14 +198,23 @@ class Writer:
             return w + [lists_block(TPARTS, t.own, "    ", cache)]
         return [lists_block(TPARTS, eff, "    ", cache)]
 
+    @property
+    def province_vtpl(self) -> str:
+        return f"VTPL-{self.g.pid}"
+
     def village_templates(self, c: County, vcache: dict) -> list[str]:
+        """The county's village template, derived from the province's: its own negative list is
+        the province's less what the county does not take up (`parent`, `remove`)."""
         if not self.g.templates:
             return []
         w = ["village_templates:\n",
-             f"  - id: {c.vtpl_id}\n    name: {q(c.name + '村(社区)工作事项清单（标准版）')}\n    owner: {qid(c.id)}\n"]
+             f"  - id: {c.vtpl_id}\n    name: {q(c.name + '村(社区)工作事项清单（标准版）')}\n    owner: {qid(c.id)}\n",
+             f"    parent: {self.province_vtpl}\n"]
+        taken = {e[0] for e in c.vtpl["negative"]}
+        w.append(f"    remove: [{', '.join(q(m) for m in self.g.v_negative if m not in taken)}]\n")
         if c.vtpl_certify_only:
             w.append("    certify_only_listed: true\n")
-        w.append(lists_block(VPARTS, c.vtpl, "    ", vcache))
+        w.append(lists_block(VPARTS, {**c.vtpl, "negative": []}, "    ", vcache))
         return w
 
     def village_lists(self, c: County, vcache: dict) -> list[str]:
