@@ -799,3 +799,20 @@ def test_yaml_scalars_read_back_exactly(text):
     read = read_yaml("f.yaml", doc.encode("utf-8"))
     assert read.data is not None, (doc, [d.format() for d in read.diagnostics])
     assert read.data["x"]["a"] == text and list(read.data["x"]["b"]) == [text, "ok"]
+
+
+def test_a_reworded_entry_exports_its_parent_wording_and_imports_back(tmp_path):
+    """The bundled 市中区 village list rewords one duty of the city's common list: the sheet gets
+    an 改写自 column holding the parent's matter code, and importing the sheet keeps the link."""
+    root = Path(__file__).resolve().parent.parent / "policies"
+    pol = load_policy(root, OPTS)
+    book = tmp_path / "永安村.xlsx"
+    export(pol, "永安村", ON, "xlsx", book)
+    ws = next(ws for ws in openpyxl.load_workbook(book).worksheets if "依法履职" in ws.title)
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    header = next(r for r in rows if "改写自" in r)
+    col = header.index("改写自")
+    assert [r[col] for r in rows[rows.index(header) + 1:] if r[col]] == ["CZ-005"]
+    res = import_workbook(book, pol, ImportOptions(kind="village-duties", unit="永安村", out_dir=tmp_path / "out"))
+    assert res.ok, [p.format() for p in res.problems]
+    assert [(e.matter, e.rewords) for e in res.entries if e.rewords] == [("CZ-016", "CZ-005")]

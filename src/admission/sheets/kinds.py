@@ -15,6 +15,8 @@ COMMON_HEADINGS: dict[str, tuple[str, ...]] = {
     "scope": ("范围", "事项范围", "环节"),
     "note": ("备注", "说明", "备注说明"),
     "since": ("施行日期", "实施日期", "生效日期", "执行日期"),
+    # a derived list's rewording: the code of the parent list's matter this row rewords
+    "rewords": ("改写自", "原事项编码", "原表述编码", "对应上级清单事项编码"),
 }
 
 NAME_HEADINGS = ("事项名称", "事项", "名称", "履职事项", "事项内容", "职责事项", "工作事项", "履职事项名称")
@@ -96,7 +98,7 @@ class Kind:
         return self.headings()[field][0]
 
 
-_LIST = ("seq", "matter_id", "scope", "note", "since")
+_LIST = ("seq", "matter_id", "scope", "note", "since", "rewords")
 _CERT_NAMES = ("证明事项名称", "证明事项", "证明名称", "事项名称", "名称", "事项", "证明内容", "事项内容")
 _DELEG_NAMES = ("赋权事项", "事项名称", "赋权事项名称", "下放事项", "权力事项", "职权名称", "事项", "名称",
                 "权力事项名称")
@@ -105,15 +107,15 @@ _VILLAGE_NAMES = ("事项内容", "事项名称", "工作事项", "事项", "名
 KINDS: dict[str, Kind] = {k.key: k for k in (
     Kind("basic", "township", "basic", "基本履职事项", "{unit}履行职责事项清单（基本履职事项）", "基本",
          ("基本履职", "基本"), Level.township, "JB",
-         ("name", *_LIST), ("name",), ("name",), ("scope", "note")),
+         ("name", *_LIST), ("name",), ("name",), ("scope", "note", "rewords")),
     Kind("cooperative", "township", "cooperative", "配合履职事项", "{unit}履行职责事项清单（配合履职事项）", "配合",
          ("配合履职", "配合"), Level.township, "PH",
          ("name", "lead", "lead_duties", "township_duties", *_LIST), ("name", "lead"),
-         ("name", "lead", "lead_duties", "township_duties"), ("scope", "note")),
+         ("name", "lead", "lead_duties", "township_duties"), ("scope", "note", "rewords")),
     Kind("returned", "township", "returned", "上级部门收回事项", "{unit}履行职责事项清单（上级部门收回事项）", "收回",
          ("收回",), Level.township, "SH",
          ("name", "taken_by", "method", *_LIST), ("name", "taken_by"),
-         ("name", "taken_by", "method"), ("scope", "note")),
+         ("name", "taken_by", "method"), ("scope", "note", "rewords")),
     Kind("delegated", "delegations", "delegations", "赋权事项", "{unit}赋权事项清单", "赋权",
          ("赋权", "下放", "委托"), Level.township, "FQ",
          ("name", "power_type", "legal_basis", "department", "townships", "mode", "decision", "seq",
@@ -123,21 +125,21 @@ KINDS: dict[str, Kind] = {k.key: k for k in (
          ("decision", "scope", "since"), name_headings=_DELEG_NAMES),
     Kind("village-duties", "village", "duties", "依法履职事项", "{unit}工作事项清单（依法履职事项）", "依法履职",
          ("依法履职", "履职"), Level.village, "YF",
-         ("name", "role", *_LIST), ("name",), ("name",), ("role", "scope", "note"), name_headings=_VILLAGE_NAMES),
+         ("name", "role", *_LIST), ("name",), ("name",), ("role", "scope", "note", "rewords"), name_headings=_VILLAGE_NAMES),
     Kind("village-assisting", "village", "assisting", "协助政府工作事项", "{unit}工作事项清单（协助政府工作事项）",
          "协助", ("协助",), Level.village, "XZ",
-         ("name", "supervisor", "role", *_LIST), ("name",), ("name", "supervisor"), ("role", "scope", "note"),
+         ("name", "supervisor", "role", *_LIST), ("name",), ("name", "supervisor"), ("role", "scope", "note", "rewords"),
          name_headings=_VILLAGE_NAMES, group_field="category"),
     Kind("village-negative", "village", "negative", "负面清单", "{unit}工作事项清单（负面清单）", "负面",
          ("负面",), Level.village, "FM",
-         ("name", *_LIST), ("name",), ("name",), ("scope", "note"), name_headings=_VILLAGE_NAMES),
+         ("name", *_LIST), ("name",), ("name",), ("scope", "note", "rewords"), name_headings=_VILLAGE_NAMES),
     Kind("may-certify", "village", "may_certify", "可出具证明事项", "{unit}可出具证明事项清单", "可出具证明",
          ("可出具", "保留", "需要"), Level.village, "KZ",
          ("name", "basis", "purpose", "procedure", "ignore", *_LIST), ("name",),
-         ("name", "basis", "purpose", "procedure"), ("scope", "note"), name_headings=_CERT_NAMES),
+         ("name", "basis", "purpose", "procedure"), ("scope", "note", "rewords"), name_headings=_CERT_NAMES),
     Kind("must-not-certify", "village", "must_not_certify", "不应出具证明事项", "{unit}不应出具证明事项清单",
          "不应出具证明", ("不应出具", "不得出具", "取消"), Level.village, "BZ",
-         ("name", "basis", "ignore", *_LIST), ("name",), ("name",), ("basis", "scope", "note"),
+         ("name", "basis", "ignore", *_LIST), ("name",), ("name",), ("basis", "scope", "note", "rewords"),
          name_headings=_CERT_NAMES),
 )}
 

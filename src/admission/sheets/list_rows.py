@@ -12,7 +12,7 @@ from ..language.entities import (
 from .kinds import KINDS
 from .problems import Problem
 from .reader import Row
-from .rows import RowReader
+from .rows import NAME_MAX, RowReader
 from .yamlout import comment, dump, flow
 
 ENTRY_MODEL = {
@@ -56,6 +56,9 @@ class ListRows(RowReader):
         note = self.text(row, "note")
         if note:
             data["note"] = note
+        rewords = self.text(row, "rewords", NAME_MAX)
+        if rewords:
+            data["rewords"] = rewords
         self.kind_fields(row, data)
         mid, scope = data["matter"], data.get("scope")
         if self.error_count() > before or mid is None:
