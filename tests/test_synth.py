@@ -91,7 +91,12 @@ def test_templates_and_flat_lists_expand_to_the_same_entries(policies):
     for vid in tpl.village_lists:
         assert village_entries(tpl, vid).count() == village_entries(flat, vid).count()
         # the county's village template derives its negative list from the province's
-        assert [e.matter for e in village_entries(tpl, vid).negative] == [e.matter for e in village_entries(flat, vid).negative]
+        a, b = village_entries(tpl, vid), village_entries(flat, vid)
+        assert [e.matter for e in a.negative] == [e.matter for e in b.negative]
+        assert a.certify_only_listed == b.certify_only_listed
+        if a.certify_only_listed:  # a county's positive list ends with the catch-all, in both forms
+            assert [x.name for x in a.catch_all] == [x.name for x in b.catch_all]
+    assert any(village_entries(tpl, v).catch_all for v in tpl.village_lists)
     parents = {t.parent for t in tpl.village_templates.values() if t.owner != "99"}
     assert parents and all(p in tpl.village_templates for p in parents)
     assert all(t.remove for t in tpl.village_templates.values() if t.parent)

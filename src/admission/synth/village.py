@@ -37,7 +37,8 @@ class VillageLists:
         vt["negative"] = [(m,) for m in self.v_negative if m in chosen]
         vt["may_certify"] = [self._may(m) for m in rng.sample(self.v_may, 3)]
         vt["must_not_certify"] = [(m,) for m in rng.sample(self.v_must, 5)]
-        county.vtpl_certify_only = rng.random() < 0.3
+        # the first county always keeps a positive list (with its catch-all), so every tree has one
+        county.vtpl_certify_only = rng.random() < 0.3 or county is self.counties[0]
         return first
 
     def _village_changes(self, county: County, first: str) -> None:

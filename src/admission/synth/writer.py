@@ -19,6 +19,9 @@ BURDEN_RULES = ("burden_rules:\n  - {id: BR-VILLAGE-FORMS, name: 向村(社区)�
                 "kinds: [forms_request], to: [village], min_basis_level: county}\n"
                 "  - {id: BR-VILLAGE-MECHANISM, name: 在村(社区)新设工作机制、专人专岗或挂牌须经省级同意, "
                 "kinds: [mechanism_or_post, office_or_signboard], to: [village], min_basis_level: province}\n")
+#: the last item of a positive certification list (the county's, where it keeps one)
+CATCH_ALL = ("    certify_catch_all:\n"
+             "      - {name: 其他法律、法规规定需要村(社区)出具的证明, basis_kinds: [law, regulation]}\n")
 #: an admission naming this many townships names them as a group, as published ("永安镇等3个乡镇")
 GROUP_FROM = 3
 
@@ -213,7 +216,7 @@ class Writer:
         taken = {e[0] for e in c.vtpl["negative"]}
         w.append(f"    remove: [{', '.join(q(m) for m in self.g.v_negative if m not in taken)}]\n")
         if c.vtpl_certify_only:
-            w.append("    certify_only_listed: true\n")
+            w.append("    certify_only_listed: true\n" + CATCH_ALL)
         w.append(lists_block(VPARTS, {**c.vtpl, "negative": []}, "    ", vcache))
         return w
 
@@ -235,6 +238,8 @@ class Writer:
                     only = c.vtpl_certify_only or None
                 if only:
                     w.append("    certify_only_listed: true\n")
+                    if c.vtpl_certify_only:
+                        w.append(CATCH_ALL)
                 if not v.removes and not any(v.own.values()):
                     if full_block is None:
                         full_block = lists_block(VPARTS, veff, "    ", vcache)
