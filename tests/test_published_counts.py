@@ -215,6 +215,27 @@ def test_village_lists_are_counted_too(tmp_path):
     assert f.subject == f"{V}/duties" and "东村的依法履职事项清单" in f.message
 
 
+def test_a_template_publishes_counts_of_its_derived_list(tmp_path):
+    """A national or provincial list states its totals too: they are compared with the template
+    after its parent chain, and the finding is the owner's: "<county>/<template>/<kind>"."""
+    derived = """\
+  - id: TPL-PROV
+    name: 省级清单
+    county: "370402"
+    parent: TPL
+    remove: [W1]
+    returned: [{matter: Y1, taken_by: D1}]
+    published: {returned: {total: 3, by_domain: {综合执法: 2, 应急管理: 1}}}
+township_lists:"""
+    text = edit("township_lists:", derived)
+    assert findings(tmp_path, text) == []  # TPL's Z1, Z2 (less W1) and its own Y1
+    wrong = text.replace("{total: 3, by_domain: {综合执法: 2,", "{total: 4, by_domain: {综合执法: 3,")
+    [f] = findings(tmp_path, wrong)
+    assert f.subject == "370402/TPL-PROV/returned"
+    assert "省级清单的上级部门收回事项清单" in f.message and "总数公布 4 项、实际 3 项" in f.message
+    assert (f.span.line, f.span.column) == position(wrong, "{total: 4, by_domain: {综合执法: 3,")
+
+
 def test_the_cli_reports_it(tmp_path):
     text = edit("{total: 4,", "{total: 3,").replace("综合执法: 2, 卫生健康: 1", "综合执法: 2")
     root = tree(tmp_path, text)
@@ -297,3 +318,23 @@ def test_synth_publishes_counts_and_injects_a_mismatch(tmp_path):
     policy = validate_tree(tmp_path / "s", OPTS).policy
     found = {(f.code, f.subject) for f in run_checks(policy, CHECK_DATE)}
     assert found == m.subjects and [v["rule"] for v in m.violations] == [RULE]
+
+
+def test_a_city_templates_count_is_reported_once_by_the_sharded_check(tmp_path):
+    """The city's common village list belongs to no county: its finding is the no-county shard's,
+    so the sharded check reports exactly what the local check does."""
+    import shutil
+
+    from admission.scale.bundle import build_bundle, open_bundle
+    from admission.scale.shard import check_bundle, sorted_findings
+
+    root = tmp_path / "policies"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "policies", root)
+    common = root / "zaozhuang" / "villages-common.yaml"
+    common.write_text(common.read_text(encoding="utf-8").replace("negative: {total: 13}", "negative: {total: 12}"),
+                      encoding="utf-8")
+    local = [(f.code, f.subject) for f in run_checks(validate_tree(root, OPTS).policy, ON)]
+    assert local == [(RULE, "3704/ZZ-CJQD-2025/negative")]
+    assert build_bundle(root, tmp_path / "store", OPTS).ok
+    sharded = sorted_findings(list(check_bundle(open_bundle(tmp_path / "store"), ON, workers=1)))
+    assert [(f.code, f.subject) for f in sharded] == local

@@ -169,6 +169,10 @@ def subject_is(kind: str, subject: str, policy: Policy) -> bool:
                                           or record in policy.assignments or record in policy.units)
     if kind == "list":
         unit, _, kind_ = subject.partition("/")
+        if kind_.count("/") == 1:  # a template's: "<county or owner>/<template>/<kind>"
+            tid, _, kind_ = kind_.partition("/")
+            t = policy.township_templates.get(tid) or policy.village_templates.get(tid)
+            return t is not None and unit == getattr(t, "county", None) or unit == getattr(t, "owner", None)
         return ((unit_of(unit, UnitKind.township) and kind_ in ("basic", "cooperative", "returned"))
                 or (unit_of(unit, UnitKind.village)
                     and kind_ in ("duties", "assisting", "negative", "may_certify", "must_not_certify")))

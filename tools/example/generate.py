@@ -662,6 +662,9 @@ def write_city_village_template(out: Path, data):
     d.raw(f"    negative:  # 负面清单：不得交由村(社区)承担（{len(data['negative'])}项）")
     for mid in data["negative"]:
         d.raw(f"      - {mid}  # {cat.matters[mid]['name']}")
+    d.raw("    published:  # 市级公布的数量，check 与派生后的条目核对")
+    d.raw(f"      duties: {{total: {len(data['duties'])}, by_domain: {{基层自治: {len(data['duties'])}}}}}")
+    d.raw(f"      negative: {{total: {len(data['negative'])}}}")
     d.write(out / "zaozhuang" / "villages-common.yaml")
 
 

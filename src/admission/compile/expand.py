@@ -69,6 +69,11 @@ def _template(templates: dict, tid: str | None, kinds, seen: tuple = ()) -> dict
     return _merge(_template(templates, t.parent, kinds, (*seen, tid)), t, kinds)
 
 
+def template_entries(templates: dict, tid: str, kinds) -> dict[str, tuple]:
+    """A template's own effective entries per kind (its `parent` chain applied)."""
+    return _template(templates, tid, kinds) or {kind: () for kind in kinds}
+
+
 def township_entries(policy: Policy, township: str) -> TownshipEntries:
     own = policy.township_lists.get(township)
     if own is None:

@@ -239,6 +239,8 @@ class TownshipTemplate(TownshipLists):
     parent: Id | None = Field(default=None, title="上级清单",
                               description="由另一个模板派生（如 全国清单 → 省级清单）：上级的条目 − remove − 被改写的 + 本模板的条目")
     remove: IdList = Field(default_factory=list, title="从上级清单删减的事项")
+    published: PublishedTownship | None = Field(
+        default=None, title="公布的数量", description="模板（如全国、省级清单）公布的各类总数及分领域数量，检查时与模板派生后的条目核对")
 
 
 class TownshipList(TownshipLists):
@@ -321,6 +323,8 @@ class VillageTemplate(VillageLists):
     parent: Id | None = Field(default=None, title="上级清单",
                               description="由另一个模板派生：上级的条目 − remove − 被改写的 + 本模板的条目")
     remove: IdList = Field(default_factory=list, title="从上级清单删减的事项")
+    published: PublishedVillage | None = Field(
+        default=None, title="公布的数量", description="模板公布的各类总数及分领域数量，检查时与模板派生后的条目核对")
 
 
 class VillageList(VillageLists):

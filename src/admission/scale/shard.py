@@ -33,6 +33,7 @@ from types import SimpleNamespace
 from .. import code_digest
 from .bundle import COMMON, NOCOUNTY, Bundle, BundleStore, Owner, collector, open_bundle, source_for
 from ..diagnostics import Diagnostic
+from ..language.enums import LEVEL_RANK, Level
 
 __all__ = ["CheckRun", "ShardResult", "check_bundle", "check_shard", "ShardedDecider", "owned", "check_code"]
 
@@ -51,8 +52,10 @@ def _rule_families() -> tuple[frozenset[str], ...]:
 _FAMILIES: list = []
 
 
-def owned(finding: Diagnostic, owner: Owner, shard: str) -> bool:
-    """Whether `finding` belongs to this shard (docs/semantics.md, "Finding subjects")."""
+def owned(finding: Diagnostic, owner: Owner, shard: str, units: dict | None = None) -> bool:
+    """Whether `finding` belongs to this shard (docs/semantics.md, "Finding subjects").  A
+    template's finding ("<owner>/<template>/<kind>") is its owner's shard's; a template of a city
+    or a province (`units` tells the level) is the no-county shard's."""
     if not _FAMILIES:
         _FAMILIES.extend(_rule_families())
     by_delegation, by_assignment, by_citation, by_exercise = _FAMILIES
@@ -68,7 +71,10 @@ def owned(finding: Diagnostic, owner: Owner, shard: str) -> bool:
         return subject in owner.assignments
     if finding.code in by_exercise:
         return subject in owner.exercises
-    return subject.split("/", 1)[0] in owner.units
+    unit = subject.split("/", 1)[0]
+    if subject.count("/") == 2 and unit not in owner.units and units is not None and unit in units:
+        return shard == NOCOUNTY and LEVEL_RANK.get(getattr(units[unit], "level", None), 9) < LEVEL_RANK[Level.county]
+    return unit in owner.units
 
 
 _CODE: list[str] = []
@@ -97,7 +103,7 @@ def check_shard(bundle: Bundle, key: str, on: dt.date) -> list[Diagnostic]:
     finally:
         if enabled:
             gc.enable()
-    out = [f for f in findings if owned(f, owner, key)]
+    out = [f for f in findings if owned(f, owner, key, policy.units)]
     del policy, index, findings
     return out
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from ...compile.expand import TOWNSHIP_KINDS, VILLAGE_KINDS, township_entries, village_entries
+from types import SimpleNamespace
+
+from ...compile.expand import TOWNSHIP_KINDS, VILLAGE_KINDS, template_entries, township_entries, village_entries
 from ...diagnostics import Severity
 from .registry import Context, Family, finding
 
@@ -50,9 +52,17 @@ def check(ctx: Context) -> Iterator:
     for uid, own in sorted(ctx.policy.village_lists.items()):
         if own.published is not None:
             yield from _compare(ctx, uid, own, own.published, village_entries(ctx.policy, uid), VILLAGE_KINDS)
+    for templates, kinds, owner in ((ctx.policy.township_templates, TOWNSHIP_KINDS, "county"),
+                                    (ctx.policy.village_templates, VILLAGE_KINDS, "owner")):
+        for tid, t in sorted(templates.items()):
+            if t.published is not None:  # "<owner>/<template>/<kind>": the owner's shard reports it
+                effective = SimpleNamespace(**template_entries(templates, tid, kinds))
+                yield from _compare(ctx, f"{getattr(t, owner)}/{tid}", t, t.published, effective, kinds, t.name)
 
 
-def _compare(ctx: Context, uid: str, own, published, effective, kinds) -> Iterator:
+def _compare(ctx: Context, uid: str, own, published, effective, kinds, title: str | None = None) -> Iterator:
+    """`uid`: the unit of a list, or "<owner>/<template>" of a template (`title` its name)."""
+    unit = uid.split("/", 1)[0]
     for kind in kinds:
         stated = getattr(published, kind)
         if stated is None:
@@ -68,5 +78,5 @@ def _compare(ctx: Context, uid: str, own, published, effective, kinds) -> Iterat
         if wrong:
             where = f"（截至 {on.isoformat()}）"
             yield finding(MISMATCH, f"{uid}/{kind}",
-                          f"{ctx.name(uid)}的{LABELS[kind]}清单与公布的数量不符{where}：" + "；".join(wrong),
-                          (stated.span, published.span, own.span), (f"unit:{uid}",))
+                          f"{title or ctx.name(uid)}的{LABELS[kind]}清单与公布的数量不符{where}：" + "；".join(wrong),
+                          (stated.span, published.span, own.span), (f"unit:{unit}",))

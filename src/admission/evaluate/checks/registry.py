@@ -27,7 +27,7 @@ SUBJECTS: dict[str, str] = {
     "village/matter": '`"<village id>/<matter id>"` 村(社区)编号/事项编号',
     "township": "the township id 乡镇编号",
     "basis": '`"<basis id>/<record id>"` 依据标识/引用它的赋权、准入或下派编号（证明事项：所在村的编号）',
-    "list": '`"<township or village id>/<list kind>"` 乡镇或村(社区)编号/清单类别（如 `370402101/returned`）',
+    "list": '`"<unit>/<kind>"` 乡镇或村(社区)编号/清单类别；模板 `"<owner>/<template>/<kind>"`',
     "exercise": "the exercise id 职权行使记录编号",
 }
 
