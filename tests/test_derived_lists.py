@@ -123,3 +123,18 @@ def test_what_a_derived_list_takes_away_must_be_in_its_parent(tmp_path):
     }, [d.format() for d in res.diagnostics]
     fine = validate_tree(tree(tmp_path / "ok", VILLAGE), OPTS)
     assert not [d for d in fine.diagnostics if d.code.endswith("-in-parent")]
+
+
+def test_the_api_duties_of_a_village_name_the_reworded_item_and_the_villages_role(tmp_path):
+    from pathlib import Path
+
+    from test_api_kit import running_api
+
+    policies = Path(__file__).resolve().parent.parent / "policies"
+    with running_api(tmp_path, "sqlite", policies=policies) as api:
+        r = api.get("/v1/units/370402101201/duties?on=2026-11-23", who="reader")
+        assert r.status_code == 200, r.text
+        lists = r.json()["lists"]
+        assert [(e["matter"], e["rewords"]) for e in lists["duties"] if e.get("rewords")] == [("CZ-016", "CZ-005")]
+        assert "CZ-005" not in {e["matter"] for e in lists["duties"]} and len(lists["duties"]) == 15
+        assert {e.get("role") for e in lists["assisting"]} > {None}

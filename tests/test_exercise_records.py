@@ -203,6 +203,10 @@ def test_may_exercise_names_the_revocation_api(tmp_path):
     (tmp_path / "p").mkdir()
     root = build_policy_dir(tmp_path / "p")
     (root / "revoked.yaml").write_text(EXTRA, encoding="utf-8")
+    (root / "done.yaml").write_text(
+        "exercises:\n"
+        "  - {id: X1, unit: \"370402101\", matter: M-SPTF, date: 2025-01-15, kind: penalty, document: 永罚〔2025〕1号}\n"
+        "  - {id: X2, unit: \"370402101\", matter: M-SPTF, date: 2025-03-01}\n", encoding="utf-8")
     with running_api(tmp_path / "api", "sqlite", policies=root) as api:
         r = api.post("/v1/exercise-checks", {"unit": TOWN, "matter": "M-SPTF", "on": "2025-03-01"})
         assert r.status_code == 200, r.text
@@ -213,6 +217,13 @@ def test_may_exercise_names_the_revocation_api(tmp_path):
         assert reason["source"] == "revoked.yaml:7:5"
         ok = api.post("/v1/exercise-checks", {"unit": TOWN, "matter": "M-SPTF", "on": "2025-01-31"}).json()
         assert ok["allowed"] is True
+        # the unit's duties page lists what it actually did, up to the day asked about
+        page = api.get(f"/v1/units/{TOWN}/duties?on=2025-02-01", who="reader").json()
+        assert page["exercises"] == [{"id": "X1", "matter": "M-SPTF", "matter_name": "对食品摊贩违法经营的行政处罚",
+                                      "date": "2025-01-15", "kind": "penalty", "document": "永罚〔2025〕1号",
+                                      "source": "done.yaml:2:5"}]
+        later = api.get(f"/v1/units/{TOWN}/duties?on=2025-06-01", who="reader").json()
+        assert [x["id"] for x in later["exercises"]] == ["X2", "X1"]
 
 
 def test_diff_names_the_exercise_records_a_change_adds_or_withdraws(tmp_path):

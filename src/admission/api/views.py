@@ -34,9 +34,11 @@ def _entry(policy, e, on: dt.date) -> dict:
     for name in ("lead", "taken_by"):
         if hasattr(e, name):
             out[name] = list(getattr(e, name))
-    for name in ("supervisor", "category", "basis"):
+    for name in ("supervisor", "category", "basis", "rewords"):
         if getattr(e, name, None) is not None:
             out[name] = getattr(e, name)
+    if getattr(e, "role", None) is not None:
+        out["role"] = e.role.value
     return out
 
 
@@ -102,8 +104,13 @@ def duties(rt, unit: str, on: dt.date) -> dict:
                                "applicant": rec.applicant, "targets": list(rec.targets), "term": rec.term.value,
                                "since": rec.since, "until": rec.until, "basis": rec.basis,
                                "workflow": rec.id in workflow_ids, "source": str(rec.span) if rec.span else None})
+    exercises = [{"id": x.id, "matter": x.matter, "matter_name": mname(x.matter), "date": x.date,
+                  "kind": x.kind.value if x.kind else None, "document": x.document,
+                  "source": str(x.span) if x.span else None}
+                 for x in sorted(policy.exercises.values(), key=lambda x: (x.date, x.id), reverse=True)
+                 if x.unit == unit and x.date <= on]
     return {"unit": unit_out(index, unit), "on": on, "revision": index.revision, "admission_seq": index.admission_seq,
-            "lists": lists, "powers": powers, "admissions": admissions}
+            "lists": lists, "powers": powers, "admissions": admissions, "exercises": exercises}
 
 
 def owners(rt, matter: str, unit: str, on: dt.date) -> dict:

@@ -30,6 +30,20 @@ class EntryOut(Out):
     supervisor: str | None = None
     category: str | None = None
     basis: str | None = None
+    role: str | None = Field(default=None, description="村(社区)清单条目：村在该事项中的角色（responsible / executes / assists）")
+    rewords: str | None = Field(default=None, description="本条改写的上级清单事项编码（原表述）")
+
+
+class ExerciseOut(Out):
+    """A record of the unit actually exercising a power (a penalty decided, an inspection made)."""
+
+    id: str
+    matter: str
+    matter_name: str | None
+    date: dt.date
+    kind: str | None = None
+    document: str | None = None
+    source: str | None = None
 
 
 class PowerOut(Out):
@@ -66,6 +80,7 @@ class DutiesOut(Out):
     lists: dict[str, list[EntryOut]] = Field(description="乡镇：basic / cooperative / returned；村：duties / assisting / negative / may_certify / must_not_certify")
     powers: list[PowerOut]
     admissions: list[AdmissionOut]
+    exercises: list[ExerciseOut] = Field(default_factory=list, description="本单位截至当日的职权行使记录，日期从近到远")
 
 
 class OwnerRoleOut(Out):
