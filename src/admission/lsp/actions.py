@@ -20,6 +20,10 @@ def _edit(uri: str, title: str, edits: list[lsp.TextEdit], diag: lsp.Diagnostic)
                           edit=lsp.WorkspaceEdit(changes={uri: edits}), is_preferred=True)
 
 
+def _at(line: int, char: int) -> lsp.Range:
+    return lsp.Range(start=lsp.Position(line=line, character=char), end=lsp.Position(line=line, character=char))
+
+
 def lead_candidates(ws: Workspace, township: str, matter: str) -> list[str]:
     """Departments of the township's county whose power lists hold the matter."""
     p = ws.policy
@@ -40,10 +44,10 @@ def _add_lead(uri: str, lines: list[str], diag: lsp.Diagnostic, dept: str, name:
     code = line.split(" #", 1)[0]
     if "}" in code:  # a flow mapping `- {matter: X, seq: 3}`
         col = code.rindex("}")
-        edit = lsp.TextEdit(lsp.Range(lsp.Position(n, col), lsp.Position(n, col)), f", lead: \"{dept}\"")
+        edit = lsp.TextEdit(_at(n, col), f", lead: \"{dept}\"")
     else:
         pad = " " * (len(line) - len(line.lstrip(" -")))
-        edit = lsp.TextEdit(lsp.Range(lsp.Position(n + 1, 0), lsp.Position(n + 1, 0)), f"{pad}lead: \"{dept}\"\n")
+        edit = lsp.TextEdit(_at(n + 1, 0), f"{pad}lead: \"{dept}\"\n")
     return _edit(uri, f"牵头部门写为 {name}（{dept}） add lead {dept}", [edit], diag)
 
 
@@ -62,6 +66,9 @@ def code_actions(ws: Workspace, display: str, uri: str, diags: list[lsp.Diagnost
             for dept in lead_candidates(ws, township, matter)[:5]:
                 out.append(_add_lead(uri, lines, diag, dept, ws.index["units"][dept].name))
         elif m := SUGGESTED.search(help_):
-            out.append(_edit(uri, f"改为 '{m.group(1)}' replace with '{m.group(1)}'",
-                             [lsp.TextEdit(diag.range, m.group(1))], diag))
+            r, new = diag.range, m.group(1)
+            old = lines[r.start.line][r.start.character:r.start.character + 1] if r.start.line < len(lines) else ""
+            if old in ("'", '"'):  # a quoted value stays quoted
+                new = f"{old}{new}{old}"
+            out.append(_edit(uri, f"改为 '{m.group(1)}' replace with '{m.group(1)}'", [lsp.TextEdit(r, new)], diag))
     return out

@@ -95,4 +95,4 @@ def hover(ws: Workspace, display: str, pos: lsp.Position, on: dt.date) -> lsp.Ho
     else:
         rec = ws.index[section][ident]
         text = [f"**{section} {ident}** {record_name(rec)}"]
-    return lsp.Hover(lsp.MarkupContent(lsp.MarkupKind.Markdown, "\n".join(text)))
+    return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value="\n".join(text)))

@@ -29,7 +29,7 @@ def uri(ws: Workspace, file: str) -> str:
 
 
 def location(ws: Workspace, span: Span) -> lsp.Location:
-    return lsp.Location(uri(ws, span.file), to_range(span))
+    return lsp.Location(uri=uri(ws, span.file), range=to_range(span))
 
 
 def id_at(ws: Workspace, display: str, pos: lsp.Position) -> tuple[str, str] | None:

@@ -18,7 +18,7 @@ FILE_START = Span("", 1, 1, 1, 1)
 
 def to_lsp(ws: Workspace, d: Diagnostic) -> lsp.Diagnostic:
     text = d.message + (f"\n{d.message_en}" if d.message_en else "") + (f"\n提示 help: {d.help}" if d.help else "")
-    related = [lsp.DiagnosticRelatedInformation(location(ws, s), "相关位置 see also") for s in d.related if s]
+    related = [lsp.DiagnosticRelatedInformation(location=location(ws, s), message="相关位置 see also") for s in d.related if s]
     return lsp.Diagnostic(
         range=to_range(d.span or FILE_START), message=text, severity=SEVERITY[d.severity.value], code=d.code,
         source="admission", related_information=related or None,

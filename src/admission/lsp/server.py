@@ -52,7 +52,7 @@ class PolicyServer(LanguageServer):
         if not force and self.sent.get(display, []) == key:
             return
         self.sent[display] = key
-        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri(self.ws, display), found))
+        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri(self.ws, display), diagnostics=found))
 
     def typed(self, display: str) -> None:
         """A buffer changed: its loader diagnostics, now."""

@@ -19,8 +19,8 @@ OWNER = re.compile(r"^\s*-?\s*\{?\s*(township|village|county|owner|holder)\s*:\s
 
 def to_range(span: Span) -> lsp.Range:
     """A loader span (1-based, end column inclusive) as an LSP range (0-based, end exclusive)."""
-    return lsp.Range(lsp.Position(span.line - 1, max(span.column - 1, 0)),
-                     lsp.Position(max(span.end_line - 1, 0), max(span.end_column, 0)))
+    return lsp.Range(start=lsp.Position(line=span.line - 1, character=max(span.column - 1, 0)),
+                     end=lsp.Position(line=max(span.end_line - 1, 0), character=max(span.end_column, 0)))
 
 
 def word_at(line: str, char: int) -> tuple[str, int, int] | None:
@@ -62,7 +62,7 @@ def context_at(lines: list[str], line: int, char: int) -> Context:
                 key = section
             break
         if key is None and n != line and indent(text) < start_indent and (m := KEY.search(text)) \
-                and text.rstrip().endswith(":"):
+                and text.split(" #", 1)[0].rstrip().endswith(":"):
             key = m.group(1)
         if (m := OWNER.match(text)) and m.group(1) not in owner:
             owner[m.group(1)] = m.group(2)
