@@ -3,7 +3,6 @@ Chinese name of the tree (with pinyin initials, so `jcsq` finds 基层社区…)
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -56,19 +55,6 @@ def definition(ws: Workspace, display: str, pos: lsp.Position) -> lsp.Location |
     return location(ws, rec.span) if rec.span else None
 
 
-def token_span(ws: Workspace, span: Span, ident: str) -> Span:
-    """Where `ident` is written inside a record's span (the record's start when not found)."""
-    lines = ws.text(span.file).splitlines()
-    pattern = re.compile(rf"(?<![\w\-.]){re.escape(ident)}(?![\w\-.])")
-    for n in range(span.line - 1, min(span.end_line, len(lines))):
-        text = lines[n].split(" #", 1)[0]
-        for m in pattern.finditer(text):
-            if n == span.line - 1 and m.start() < span.column - 1 and span.end_line > span.line:
-                continue
-            return Span(span.file, n + 1, m.start() + 1, n + 1, m.end())
-    return span
-
-
 def references(ws: Workspace, display: str, pos: lsp.Position, declaration: bool) -> list[lsp.Location]:
     """Every list entry, delegation, assignment, template, flow… that names the id."""
     hit = id_at(ws, display, pos)
@@ -77,11 +63,11 @@ def references(ws: Workspace, display: str, pos: lsp.Position, declaration: bool
     section, ident = hit
     out = []
     if declaration and ws.index[section][ident].span:
-        out.append(location(ws, token_span(ws, ws.index[section][ident].span, ident)))
+        out.append(location(ws, ws.token_span(ws.index[section][ident].span, ident)))
     for file in ws.files():
         for span, _fname, sec, _kinds, ref in ws.needs(file):
             if ref == ident and sec == section and span is not None:
-                out.append(location(ws, token_span(ws, span, ident)))
+                out.append(location(ws, ws.token_span(span, ident)))
     return out
 
 

@@ -8,12 +8,15 @@ incremental `validate` checks one changed file; a save runs the full loader and 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
+from dataclasses import replace
 from pathlib import Path
 
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, Span
 from ..evaluate.checks import run_checks
 from ..language.policy import ID_SECTIONS, Policy, PolicyFile
-from ..loader import LoadOptions, LoadResult, _pinpoint, parse_texts, policy_files, root_relative, validate_tree
+from ..loader import LoadOptions, LoadResult, parse_file_ex, parse_texts, policy_files, root_relative, validate_tree
 from ..loader.resolve import check_references, duplicates, reference_needs
 
 TEST_SUFFIXES = ("_test.yaml", "_test.yml")
@@ -29,6 +32,7 @@ class Workspace:
         self.overlay: dict[str, bytes] = {}
         self.parsed: dict[str, tuple] = {}  # display -> (PolicyFile | None, diagnostics, harvested ids)
         self._needs: dict[str, list[tuple]] = {}
+        self._recent: dict[tuple[str, bytes], tuple] = {}
         self.index: dict[str, dict] = {s: {} for s in ID_SECTIONS}
         self.partial: dict[str, set[str]] = {}
         self.duplicate_ids: list[Diagnostic] = []
@@ -93,10 +97,22 @@ class Workspace:
                 self.overlay.pop(display, None)
             else:
                 self.overlay[display] = raw
-        (result,), _ = parse_texts([display], [raw], self.options)
-        self.parsed[display] = result
+        self.parsed[display] = self._parse(display, raw)
         self._needs.pop(display, None)
         self._reindex()
+
+    def _parse(self, display: str, raw: bytes) -> tuple:
+        """One buffer parsed in memory: a keystroke's text is new, so the disk cache (decoding
+        costs more than parsing one file) is kept for whole-tree loads; the last few texts are
+        remembered, as an editor's undo brings them back."""
+        key = (display, hashlib.sha256(raw).digest())
+        found = self._recent.pop(key, None)
+        if found is None:
+            found = parse_file_ex(display, raw, self.options.limits)
+        self._recent[key] = found
+        while len(self._recent) > 8:
+            self._recent.pop(next(iter(self._recent)))
+        return found
 
     def saved(self, display: str) -> None:
         """The buffer was written: disk and buffer agree again."""
@@ -127,9 +143,22 @@ class Workspace:
         _pf, own, _h = self.parsed.get(display, (None, [], {}))
         out = list(own)
         out += [d for d in self.duplicate_ids if d.span and d.span.file == display]
-        raws = {display: self.overlay.get(display, self.disk.get(display, b""))}
-        out += _pinpoint(check_references(self.needs(display), self.index, self.partial), raws, self.options.limits)
+        for d, _field in check_references(self.needs(display), self.index, self.partial):
+            out.append(replace(d, span=self.token_span(d.span, d.subject)) if d.span and d.subject else d)
         return sorted(out, key=Diagnostic.sort_key)
+
+    def token_span(self, span: Span, ident: str) -> Span:
+        """Where `ident` is written inside a record's span (the record's span when it is not):
+        a text search, cheaper on each keystroke than reading the YAML again as `validate` does."""
+        lines = self.text(span.file).splitlines()
+        pattern = re.compile(rf"(?<![\w\-.]){re.escape(ident)}(?![\w\-.])")
+        for n in range(span.line - 1, min(span.end_line, len(lines))):
+            text = lines[n].split(" #", 1)[0]
+            for m in pattern.finditer(text):
+                if n == span.line - 1 and m.start() < span.column - 1:
+                    continue
+                return Span(span.file, n + 1, m.start() + 1, n + 1, m.end())
+        return span
 
     def full_load(self) -> LoadResult:
         """The whole loader over the tree with the buffers laid over it (what a save runs)."""
