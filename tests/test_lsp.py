@@ -207,3 +207,58 @@ async def test_completion_by_field_kind(client):
         lsp.TextDocumentIdentifier(units_uri), lsp.Position(n, col)))
     kinds = {i.label for i in got.items}
     assert {"department", "township", "village"} <= kinds and not any(k.startswith("11") for k in kinds)
+
+
+def apply(text: str, edits: list[lsp.TextEdit]) -> str:
+    """`edits` applied to `text` (one edit, or several on distinct places, last first)."""
+    lines = text.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+
+    def offset(p: lsp.Position) -> int:
+        return offsets[p.line] + p.character if p.line < len(lines) else offsets[-1]
+
+    for e in sorted(edits, key=lambda e: offset(e.range.start), reverse=True):
+        text = text[:offset(e.range.start)] + e.new_text + text[offset(e.range.end):]
+    return text
+
+
+async def test_quick_fixes_remove_a_duplicate_and_add_a_lead_from_the_power_lists(client):
+    uri, text = await open_doc(client)
+    y = yongan(text)
+    lines = text.splitlines()
+    n = line_of(text, "- ZF-CF-010", y)
+    lines.insert(n + 1, lines[n])  # the same matter twice in `remove`
+    doubled = "\n".join(lines) + "\n"
+    (dup,) = await diagnostics_after(client, uri, lambda: change(client, uri, doubled))
+    assert dup.code == "duplicate-entry" and dup.range.start.line == n + 1
+    assert dup.related_information[0].location.range.start.line == n
+    actions = await client.text_document_code_action_async(lsp.CodeActionParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri), range=dup.range,
+        context=lsp.CodeActionContext(diagnostics=[dup])))
+    (fix,) = actions
+    assert apply(doubled, fix.edit.changes[uri]) == text
+
+    lines = text.splitlines()
+    lead = line_of(text, 'lead: "11370402MB4668964R"', y)
+    del lines[lead]  # CJ-QT-034 of 永安镇 without its lead
+    leadless = "\n".join(lines) + "\n"
+    assert await diagnostics_after(client, uri, lambda: change(client, uri, leadless, 3)) == []
+    (client.tree / LISTS).write_text(leadless, encoding="utf-8")
+    found = await diagnostics_after(client, uri, lambda: client.text_document_did_save(
+        lsp.DidSaveTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=uri))))
+    (missing,) = [d for d in found if d.code == "missing-lead"]
+    assert missing.range.start.line == lead - 2  # the entry `- matter: CJ-QT-034`
+    actions = await client.text_document_code_action_async(lsp.CodeActionParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri), range=missing.range,
+        context=lsp.CodeActionContext(diagnostics=[missing])))
+    (fix,) = actions
+    assert "11370402MB4668964R" in fix.title  # the one department of 市中区 holding the matter
+    fixed = apply(leadless, fix.edit.changes[uri])
+    assert 'lead: "11370402MB4668964R"' in fixed.splitlines()[lead - 1]
+    typed = await diagnostics_after(client, uri, lambda: change(client, uri, fixed, 4))
+    assert [d.code for d in typed] == ["missing-lead"]  # the loader is content; findings wait for a save
+    (client.tree / LISTS).write_text(fixed, encoding="utf-8")
+    assert await diagnostics_after(client, uri, lambda: client.text_document_did_save(
+        lsp.DidSaveTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))) == []

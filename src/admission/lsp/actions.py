@@ -26,7 +26,7 @@ def _at(line: int, char: int) -> lsp.Range:
 
 def lead_candidates(ws: Workspace, township: str, matter: str) -> list[str]:
     """Departments of the township's county whose power lists hold the matter."""
-    p = ws.policy
+    p = ws.current_policy()
     if p is None:
         return []
     county = county_of(ws.index["units"], township)

@@ -23,7 +23,7 @@ _INDEX: dict[str, object] = {}
 
 def _index(ws: Workspace):
     """The compiled index of the last full load, built once per revision."""
-    p = ws.policy
+    p = ws.current_policy()
     if p is None:
         return None
     if p.revision not in _INDEX:

@@ -5,6 +5,7 @@ whose diagnostics changed; closing a buffer without saving reverts that file to 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -35,12 +36,16 @@ class PolicyServer(LanguageServer):
         self.ws: Workspace | None = None
         self.loader: dict[str, list[Diagnostic]] = {}  # the last loader diagnostics published per file
         self.sent: dict[str, list] = {}  # what each file was last sent, so a save sends only changes
+        self.pending: set[str] = set()  # saves waiting for a check run ("" : the first run)
+        self.running = False
 
-    def start(self) -> None:
+    async def start(self) -> None:
+        """Read the tree (before any buffer is shown: diagnostics need every file's ids), then
+        the first check run."""
         root = self.fixed_root or Path(self.workspace.root_path or ".")
         self.ws = Workspace(root, self.options)
         self.ws.load()
-        self.check_all()
+        await self.check_all()
 
     def display(self, doc_uri: str) -> str | None:
         path = to_fs_path(doc_uri)
@@ -59,24 +64,41 @@ class PolicyServer(LanguageServer):
         self.loader[display] = self.ws.loader_diagnostics(display)
         self.send(display, force=True)
 
-    def check_all(self, saved: str | None = None) -> None:
-        """The full loader and the checks; every file whose diagnostics changed is republished."""
-        result, _findings = self.ws.check(self.today())
-        by_file: dict[str, list[Diagnostic]] = {}
-        for d in result.diagnostics:
-            if d.span:
-                by_file.setdefault(d.span.file, []).append(d)
-        for display in set(self.loader) | set(by_file) | set(self.ws.findings) | ({saved} if saved else set()):
-            self.loader[display] = by_file.get(display, [])
-            self.send(display, force=display == saved)
+    async def check_all(self, saved: str | None = None) -> None:
+        """The full loader and the checks, in a worker thread so that typing goes on meanwhile
+        (one run at a time; saves during a run are folded into one more run); then every file
+        whose diagnostics changed is republished.  A buffer edited since keeps its own loader
+        diagnostics: the run saw an older text."""
+        self.pending.add(saved or "")
+        if self.running:
+            return
+        self.running = True
+        try:
+            while self.pending:
+                saves, self.pending = self.pending - {""}, set()
+                overlay = dict(self.ws.overlay)
+                result, findings = await asyncio.get_running_loop().run_in_executor(
+                    None, self.ws.check, self.today(), overlay)
+                self.ws.adopt(result, findings)
+                by_file: dict[str, list[Diagnostic]] = {}
+                for d in result.diagnostics:
+                    if d.span:
+                        by_file.setdefault(d.span.file, []).append(d)
+                for display in set(self.loader) | set(by_file) | set(self.ws.findings) | saves:
+                    if self.ws.overlay.get(display) != overlay.get(display):
+                        continue
+                    self.loader[display] = by_file.get(display, [])
+                    self.send(display, force=display in saves)
+        finally:
+            self.running = False
 
 
 def make_server(root: Path | None, options: LoadOptions, today: Callable[[], dt.date]) -> PolicyServer:
     server = PolicyServer(root, options, today)
 
     @server.feature(lsp.INITIALIZED)
-    def _initialized(ls: PolicyServer, _params: lsp.InitializedParams) -> None:
-        ls.start()
+    async def _initialized(ls: PolicyServer, _params: lsp.InitializedParams) -> None:
+        await ls.start()
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     def _open(ls: PolicyServer, params: lsp.DidOpenTextDocumentParams) -> None:
@@ -93,12 +115,12 @@ def make_server(root: Path | None, options: LoadOptions, today: Callable[[], dt.
             ls.typed(display)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
-    def _save(ls: PolicyServer, params: lsp.DidSaveTextDocumentParams) -> None:
+    async def _save(ls: PolicyServer, params: lsp.DidSaveTextDocumentParams) -> None:
         display = ls.display(params.text_document.uri)
         if display is not None:
             ls.ws.saved(display)
             ls.ws.edit(display, None)
-            ls.check_all(saved=display)
+            await ls.check_all(saved=display)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def _close(ls: PolicyServer, params: lsp.DidCloseTextDocumentParams) -> None:

@@ -160,25 +160,32 @@ class Workspace:
                 return Span(span.file, n + 1, m.start() + 1, n + 1, m.end())
         return span
 
-    def full_load(self) -> LoadResult:
-        """The whole loader over the tree with the buffers laid over it (what a save runs)."""
-        result = validate_tree(self.root, self.options, self.overlay)
+    def check(self, on: dt.date, overlay: dict[str, bytes]) -> tuple[LoadResult, dict[str, list[Diagnostic]] | None]:
+        """The whole loader over the tree with `overlay` (the buffers, copied: this runs beside
+        the editing, in a worker thread) laid over it and, when the tree loads, the checks'
+        findings by file.  Nothing of the workspace changes here; `adopt` takes the result."""
+        result = validate_tree(self.root, self.options, overlay)
+        if result.policy is None:
+            return result, None
+        by_file: dict[str, list[Diagnostic]] = {}
+        for f in run_checks(result.policy, on):
+            if f.span:
+                by_file.setdefault(f.span.file, []).append(f)
+        return result, by_file
+
+    def current_policy(self) -> Policy | None:
+        """The last check's policy; before the first check has finished, a load made now."""
+        if self.policy is None:
+            self.adopt(validate_tree(self.root, self.options, dict(self.overlay)), None)
+        return self.policy
+
+    def adopt(self, result: LoadResult, findings: dict[str, list[Diagnostic]] | None) -> None:
+        """Keep a check's policy (for hover) and findings; a tree that does not load keeps the
+        last findings until it does."""
         if result.policy is not None:
             self.policy = result.policy
-        return result
-
-    def check(self, on: dt.date) -> tuple[LoadResult, dict[str, list[Diagnostic]]]:
-        """The full load and, when it succeeds, the checks' findings by file."""
-        result = self.full_load()
-        by_file: dict[str, list[Diagnostic]] = {}
-        if result.policy is not None:
-            for f in run_checks(result.policy, on):
-                if f.span:
-                    by_file.setdefault(f.span.file, []).append(f)
-        else:  # the tree does not load: the last findings stand until it does
-            by_file = dict(self.findings)
-        self.findings = by_file
-        return result, by_file
+        if findings is not None:
+            self.findings = findings
 
     def files(self) -> list[str]:
         return list(self.parsed)
