@@ -164,6 +164,8 @@ async def test_definition_and_references(client):
     assert "370402101" in [c.name for c in symbols[1].children]
     found = await client.workspace_symbol_async(lsp.WorkspaceSymbolParams(query="永安镇"))
     assert any(s.name.startswith("370402101") for s in found)
+    found = await client.workspace_symbol_async(lsp.WorkspaceSymbolParams(query="yaz"))  # pinyin initials
+    assert any(s.name.startswith("370402101 永安镇") for s in found)
 
 
 async def test_hover_shows_the_matter_and_who_in_this_township(client):

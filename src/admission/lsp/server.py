@@ -129,6 +129,16 @@ def make_server(root: Path | None, options: LoadOptions, today: Callable[[], dt.
             ls.ws.edit(display, None)
             ls.typed(display)
 
+    @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    async def _watched(ls: PolicyServer, params: lsp.DidChangeWatchedFilesParams) -> None:
+        """Files changed on disk behind the editor (a checkout, a generator): read them again."""
+        changed = [d for d in (ls.display(c.uri) for c in params.changes) if d is not None]
+        for display in changed:
+            if display not in ls.ws.overlay:
+                ls.ws.edit(display, None)
+        if changed:
+            await ls.check_all()
+
     @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
     def _definition(ls: PolicyServer, params: lsp.DefinitionParams):
         display = ls.display(params.text_document.uri)
