@@ -17,7 +17,7 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "admission"
 # siblings and import nothing from each other.  `admission` itself (the version) is below all.
 LAYERS: list[tuple[str, ...]] = [
     ("cli",),
-    ("api",),
+    ("api", "lsp"),
     ("review",),
     ("render", "sheets", "synth"),
     ("flow", "scale"),

@@ -521,6 +521,10 @@ def _register_api() -> None:
 _register_api()
 
 
+from .lsp import lsp_cmd  # noqa: E402  (pygls loads only when `lsp` runs)
+app.command("lsp")(lsp_cmd)
+
+
 def main() -> None:  # console script entry
     try:
         app()

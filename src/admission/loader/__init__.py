@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,7 +30,7 @@ from .groups import expand_groups
 from .resolve import duplicates, references
 from .yamlread import Limits, MapMeta, SpannedList, read_yaml
 
-__all__ = ["LoadOptions", "LoadResult", "load_policy", "validate_tree", "policy_files", "Limits"]
+__all__ = ["LoadOptions", "LoadResult", "load_policy", "validate_tree", "policy_files", "parse_texts", "Limits"]
 
 TEST_SUFFIXES = ("_test.yaml", "_test.yml")
 
@@ -265,8 +266,12 @@ def write_parse_cache(cache_dir: Path | None, key: str, raw: bytes) -> None:
 
 
 # --------------------------------------------------------------------------- tree
-def validate_tree(root: str | Path, options: LoadOptions = LoadOptions()) -> LoadResult:
-    """Load every policy file under `root`; returns the policy or all diagnostics."""
+def validate_tree(root: str | Path, options: LoadOptions = LoadOptions(),
+                  overlay: Mapping[str, bytes] | None = None) -> LoadResult:
+    """Load every policy file under `root`; returns the policy or all diagnostics.
+
+    `overlay` maps root-relative names to texts that stand in for those files on disk (an
+    editor's unsaved buffers), so an edit is validated by the same pipeline as a saved tree."""
     root = Path(root)
     if not root.exists():
         return LoadResult(None, [Diagnostic("no-such-path", f"策略目录 '{root}' 不存在", None,
@@ -278,30 +283,16 @@ def validate_tree(root: str | Path, options: LoadOptions = LoadOptions()) -> Loa
     diags: list[Diagnostic] = []
     digest = hashlib.sha256()
     limits = options.limits
+    overlay = overlay or {}
     for path, display in zip(paths, displays):
-        raw, problem = _read_bytes(path, display, limits)
+        raw, problem = (overlay[display], None) if display in overlay else _read_bytes(path, display, limits)
         if problem:
             diags.append(problem)
             skipped.add(len(raws))
         raws.append(raw)
         digest.update(display.encode() + b"\0" + hashlib.sha256(raw).digest())
 
-    results: list[tuple | None] = [None] * len(paths)
-    keys = [_cache_key(d, r) for d, r in zip(displays, raws)]
-    todo = []
-    for i, key in enumerate(keys):
-        if i in skipped:
-            results[i] = (None, [], {})
-            continue
-        cached = read_parse_cache(options.cache_dir, key)
-        if cached is not None:
-            results[i] = cached
-            continue
-        todo.append(i)
-    blobs = _parse_many([(displays[i], raws[i], limits) for i in todo], options)
-    for i, blob in zip(todo, blobs):
-        results[i] = codec.decode(blob)
-        write_parse_cache(options.cache_dir, keys[i], blob)
+    results, parsed = parse_texts(displays, raws, options, skipped)
 
     files: list[PolicyFile] = []
     partial: dict[str, set[str]] = {}
@@ -322,7 +313,7 @@ def validate_tree(root: str | Path, options: LoadOptions = LoadOptions()) -> Loa
     diags.extend(_flow_conditions(files, raw_by_file, limits))
     errors = [d for d in diags if d.severity.value == "error"]
     if errors:
-        return LoadResult(None, sorted(diags, key=Diagnostic.sort_key), parsed=len(todo))
+        return LoadResult(None, sorted(diags, key=Diagnostic.sort_key), parsed=parsed)
     policy = Policy(
         root=str(root), revision=digest.hexdigest()[:16], files=tuple(displays),
         units=index["units"], bases=index["bases"], matters=index["matters"],
@@ -333,9 +324,32 @@ def validate_tree(root: str | Path, options: LoadOptions = LoadOptions()) -> Loa
         flows=index["flows"], calendars=index["calendars"], burden_rules=index["burden_rules"],
         unit_groups=index["unit_groups"],
         exercises=index["exercises"],
-        stats={"files": len(paths), "bytes": sum(len(r) for r in raws), "parsed": len(todo)},
+        stats={"files": len(paths), "bytes": sum(len(r) for r in raws), "parsed": parsed},
     )
-    return LoadResult(policy, sorted(diags, key=Diagnostic.sort_key), parsed=len(todo))
+    return LoadResult(policy, sorted(diags, key=Diagnostic.sort_key), parsed=parsed)
+
+
+def parse_texts(displays: list[str], raws: list[bytes], options: LoadOptions,
+                skipped: set[int] = frozenset()) -> tuple[list[tuple], int]:
+    """Each file's `parse_file_ex` result, from the parse cache when its text was seen before
+    (in a pool for a large cold batch), and how many were parsed afresh."""
+    results: list[tuple | None] = [None] * len(displays)
+    keys = [_cache_key(d, r) for d, r in zip(displays, raws)]
+    todo = []
+    for i, key in enumerate(keys):
+        if i in skipped:
+            results[i] = (None, [], {})
+            continue
+        cached = read_parse_cache(options.cache_dir, key)
+        if cached is not None:
+            results[i] = cached
+            continue
+        todo.append(i)
+    blobs = _parse_many([(displays[i], raws[i], options.limits) for i in todo], options)
+    for i, blob in zip(todo, blobs):
+        results[i] = codec.decode(blob)
+        write_parse_cache(options.cache_dir, keys[i], blob)
+    return results, len(todo)  # type: ignore[return-value]
 
 
 def load_policy(root: str | Path, options: LoadOptions = LoadOptions()) -> Policy:
