@@ -521,6 +521,15 @@ def _register_api() -> None:
 _register_api()
 
 
+def _register_demo() -> None:
+    from .demo import demo_cmd  # tokens and applications for the workbench (issue 14)
+
+    app.command("demo")(demo_cmd)
+
+
+_register_demo()
+
+
 def main() -> None:  # console script entry
     try:
         app()
