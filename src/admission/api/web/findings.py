@@ -10,7 +10,7 @@ import hashlib
 import io
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from ...evaluate.checks import all_rules, run_checks
