@@ -80,16 +80,24 @@ async def check_csrf(request: Request, token: str, form) -> None:
                        "表单缺少或带错了防跨站令牌（csrf）。请回到页面重新提交 (the form's CSRF token is missing or wrong)")
 
 
+_SCOPES: dict[tuple, frozenset[str]] = {}
+
+
 def scope(caller: Caller, index) -> frozenset[str] | None:
-    """The units this caller may browse (None: all)."""
+    """The units this caller may browse (None: all); computed once per index and root."""
     if caller.role == "operator":
         return None
     me = index.units.get(caller.unit)
     if me is None:
         return frozenset()
-    if caller.role == "admin" or me.county is None:
-        return subtree(index, caller.unit)
-    return subtree(index, me.county)
+    root = caller.unit if caller.role == "admin" or me.county is None else me.county
+    key = (id(index), root)
+    got = _SCOPES.get(key)
+    if got is None:
+        if len(_SCOPES) > 256:
+            _SCOPES.clear()
+        got = _SCOPES[key] = subtree(index, root)
+    return got
 
 
 def may_see(scope_: frozenset[str] | None, uid: str | None) -> bool:

@@ -53,6 +53,22 @@ class UnitPage:
     span: object = None
 
 
+_CHILDREN: dict[int, dict[str, list[str]]] = {}
+
+
+def children_of(policy) -> dict[str, list[str]]:
+    """unit -> the units whose parent it is, once per policy."""
+    got = _CHILDREN.get(id(policy))
+    if got is None:
+        got = {}
+        for c, x in policy.units.items():
+            if x.parent:
+                got.setdefault(x.parent, []).append(c)
+        _CHILDREN.clear()
+        _CHILDREN[id(policy)] = got
+    return got
+
+
 def name_of(policy, uid: str | None) -> str:
     u = policy.units.get(uid) if uid else None
     return u.name if u else (uid or "")
@@ -102,7 +118,7 @@ def unit_page(rt, uid: str, on: dt.date, visible, page: int = 1) -> UnitPage:
     u = policy.units[uid]
     info = index.units[uid]
     out = UnitPage(uid, u.name, KIND_NAMES.get(u.kind.value, u.kind.value), trail(policy, uid, visible), span=u.span)
-    kids = sorted((c for c, x in policy.units.items() if x.parent == uid and visible(c)),
+    kids = sorted((c for c in children_of(policy).get(uid, ()) if visible(c)),
                   key=lambda c: (policy.units[c].kind.value != "township", c))
     out.children_total = len(kids)
     out.children = [(c, policy.units[c].name, KIND_NAMES.get(policy.units[c].kind.value, ""))
@@ -111,10 +127,13 @@ def unit_page(rt, uid: str, on: dt.date, visible, page: int = 1) -> UnitPage:
         _township(out, policy, uid, on)
     elif info.kind == UnitKind.village:
         _village(out, policy, uid, on)
-    d = duties(rt, uid, on)
-    out.powers = d["powers"]
-    out.admissions = d["admissions"]
-    places = {uid} | ({c for c, x in policy.units.items() if x.parent == uid} if info.kind == UnitKind.township else set())
+    if info.kind != UnitKind.government:  # a government's page lists its units, not its own duties
+        d = duties(rt, uid, on)
+        out.powers = d["powers"]
+        out.admissions = d["admissions"]
+    else:
+        return out
+    places = {uid} | (set(children_of(policy).get(uid, ())) if info.kind == UnitKind.township else set())
     for dl in policy.delegations.values():
         if uid in dl.townships or (info.kind != UnitKind.township and dl.department == info.attributed):
             due = _months_after(dl.evaluation.last or dl.since or on, dl.evaluation.every_months) if dl.evaluation else None
