@@ -98,6 +98,8 @@ def test_findings_filter_and_export_as_csv_excel_and_sarif(api):
     link = re.search(r'href="(/review/findings/[0-9a-f]{12}\?on=[0-9-]+)"', page.text).group(1)
     one = c.get(link)
     assert one.status_code == 200 and "修改建议" in one.text and 'class="ln hit"' in one.text
+    basis = one.text.split("依据 legal basis", 1)[1].split("</dd>", 1)[0]
+    assert "/review/matter/M-WXZJ" in basis  # the assignment's matter and the basis that sets it
     assert str(api.root) not in one.text
     sign_in(c, api.tokens["other_admin"])
     assert c.get(link).status_code == 404  # another county's finding is missing there

@@ -154,6 +154,19 @@ def _xlsx(header: list[str], rows: list[list[str]]) -> bytes:
     return out.getvalue()
 
 
+def legal_bases(policy, subject: str) -> list[tuple]:
+    """(matter, its record, the basis that sets it) for the matters a finding's subject names: an
+    assignment, delegation or admission by id, or `unit/matter`."""
+    rec = policy.assignments.get(subject) or policy.delegations.get(subject) or policy.admissions.get(subject)
+    mids = [rec.matter] if rec is not None else [m for m in subject.replace("/", " ").split() if m in policy.matters]
+    out = []
+    for mid in dict.fromkeys(mids):
+        m = policy.matters.get(mid)
+        if m is not None:
+            out.append((mid, m, policy.bases.get(m.basis) if m.basis else None))
+    return out
+
+
 @router.get("/findings/{fid}")
 async def finding(request: Request, fid: str, s: SessionDep, on: ApiDate | None = None) -> Response:
     state = request.app.state.admission
@@ -165,7 +178,6 @@ async def finding(request: Request, fid: str, s: SessionDep, on: ApiDate | None 
     f = it.f
     spans = [sp for sp in (f.span, *f.related) if sp is not None and file_visible(policy, s, sp.file)]
     shown = [(sp, U.excerpt(policy.root, sp.file, sp.line, sp.end_line)) for sp in dict.fromkeys(spans)]
-    matters = [m for m in (f.subject or "").replace("/", " ").replace(":", " ").split() if m in policy.matters]
-    bases = [(m, policy.matters[m], policy.bases.get(policy.matters[m].basis)) for m in matters]
+    bases = legal_bases(policy, f.subject or "")
     return render(request, "finding.html", it=it, f=f, shown=shown, bases=bases, sev=SEVERITY, on=day,
                   name=lambda u: U.name_of(policy, u))
