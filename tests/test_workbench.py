@@ -123,6 +123,9 @@ def test_the_diff_page_shows_what_the_yaml_on_disk_changes(api):
     page = c.get(f"/review/diff?on={DAY}&show=run")
     assert page.status_code == 200 and 'id="summary"' in page.text
     assert re.search(r"新增问题 findings added（[1-9]", page.text)
+    back = c.get(f"/review/diff?on={DAY}&show=run&old=disk&new=service")  # the other way round
+    assert re.search(r"消除问题 findings removed（[1-9]", back.text) and re.search(r"新增问题 findings added（0", back.text)
+    assert c.get("/review/diff?old=no-such-revision").status_code == 404
 
 
 def test_a_form_post_without_json_reaches_the_workbench_and_csrf_refuses_it(api):

@@ -1,6 +1,7 @@
 """Graphs in the page and what a change does.  The Graphviz views of `render` inline as SVG,
 their nodes linking to the workbench's pages and findings marked (the expanded township view on
-demand); and the policy on disk against the revision in service, as `explain.diff` computes it
+demand); and two revisions (the one in service, the YAML on disk, a bundle's revisions), as
+`explain.diff` computes it
 (matters gained, lost or moved per unit; findings added or removed) with `render.diff`'s graph."""
 
 from __future__ import annotations
@@ -58,34 +59,70 @@ async def graph(request: Request, view: Literal["unit", "county", "department", 
     return render(request, "graph.html", svg=svg, title=title, view=view, ident=ident, on=day, expanded=expanded)
 
 
-def _diff(state, on: dt.date):
-    result = read_policy(state.settings)
-    if not result.ok:
-        return None, result.diagnostics
-    old = state.rt.base_policy
-    d = diff_policies(old, result.policy, on)
-    svg = inline_svg(output.render_bytes(diff_view(old, result.policy, on=on, diff=d), "svg"))
-    return (d, svg, result.policy), []
+def revisions(state) -> list[tuple[str, str]]:
+    """What the page may compare: the revision in service, the YAML on disk (when serving a
+    directory), and every revision of the bundle (when serving one)."""
+    out = [("service", f"在用修订 in service {state.rt.base_policy.revision[:12]}")]
+    spec = state.settings.bundle
+    if not spec:
+        return out + [("disk", "磁盘上的 YAML on disk")]
+    from ...scale.bundle import source_for
+
+    src = source_for(spec)
+    listed = src.revisions() if hasattr(src, "revisions") else src.store.revisions()
+    return out + [(r, f"编译包修订 bundle revision {r[:12]}") for r in listed]
+
+
+def _load(state, which: str):
+    if which == "service":
+        return state.rt.base_policy, []
+    if which == "disk" and not state.settings.bundle:
+        result = read_policy(state.settings)
+        return result.policy, result.diagnostics
+    from ...scale.bundle import open_bundle
+
+    return open_bundle(state.settings.bundle, which).policy(), []
+
+
+def _diff(state, old_id: str, new_id: str, on: dt.date):
+    old, errors = _load(state, old_id)
+    new, more = _load(state, new_id)
+    if old is None or new is None:
+        return None, [*errors, *more]
+    d = diff_policies(old, new, on)
+    svg = inline_svg(output.render_bytes(diff_view(old, new, on=on, diff=d), "svg"))
+    return (d, svg, old, new), []
+
+
+Choice = Annotated[str | None, Query(max_length=80, pattern=r"^[0-9A-Za-z_.\-]+$")]
 
 
 @router.get("/diff")
 async def diff(request: Request, s: SessionDep, on: ApiDate | None = None,
-               show: Annotated[Literal["", "run"], Query()] = "") -> Response:
+               show: Annotated[Literal["", "run"], Query()] = "", old: Choice = None,
+               new: Choice = None) -> Response:
     state = request.app.state.admission
     day = on or state.today()
+    choices = revisions(state)
+    known = {k for k, _ in choices}
+    old = old or "service"
+    new = new or ("disk" if "disk" in known else choices[-1][0])
+    if old not in known or new not in known:
+        raise missing("修订")
+    page = dict(on=day, choices=choices, old=old, new=new)
     if show != "run":
-        return render(request, "diff.html", d=None, on=day, errors=[], ran=False)
-    got, errors = await state.reading(_diff, state, day)
+        return render(request, "diff.html", d=None, errors=[], ran=False, **page)
+    got, errors = await state.reading(_diff, state, old, new, day)
     if got is None:
-        return render(request, "diff.html", d=None, on=day, errors=errors[:50], ran=True)
-    d, svg, new = got
-    policy = state.rt.policy
-    units = [uc for uc in d.units if uc.changed() and may_see(s.scope, uc.unit)]
+        return render(request, "diff.html", d=None, errors=errors[:50], ran=True, **page)
+    d, svg, old_policy, new_policy = got
+    changed = [uc for uc in d.units if uc.changed()]
+    units = [uc for uc in changed if may_see(s.scope, uc.unit)]
 
     def seen(f):
-        return f.span is None or file_visible(policy, s, f.span.file) or file_visible(new, s, f.span.file)
+        return f.span is None or any(file_visible(p, s, f.span.file) for p in (old_policy, new_policy))
 
-    names = {mid: m.name for mid, m in {**policy.matters, **new.matters}.items()}
-    return render(request, "diff.html", d=d, on=day, errors=[], ran=True, units=units, names=names,
+    names = {mid: m.name for mid, m in {**old_policy.matters, **new_policy.matters}.items()}
+    return render(request, "diff.html", d=d, errors=[], ran=True, units=units, names=names, **page,
                   added=[f for f in d.added if seen(f)], removed=[f for f in d.removed if seen(f)],
-                  svg=svg if s.scope is None else None, labels=U.LIST_LABELS)
+                  svg=svg if len(units) == len(changed) else None, labels=U.LIST_LABELS)  # the graph names every unit
