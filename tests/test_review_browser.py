@@ -1,8 +1,16 @@
-"""The graph routes through HTTP (the workbench in a real browser is tests/test_workbench_browser.py)."""
+"""The graph routes through HTTP, and how the browser tests start Debian's Chromium (the workbench
+in a real browser is tests/test_workbench_browser.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from test_api_kit import TOWN, is_problem, running_api
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def test_graph_routes_serve_svg_and_refuse_cleanly(tmp_path):

@@ -17,11 +17,7 @@ import pytest
 
 from flowkit import make_db_url
 from test_api_serve import ADMISSION, serving
-
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from test_review_browser import CHROMIUM, FLAGS, ROOT
 TODAY = "2026-11-23"
 YONGAN, SHIZHONG, XUECHENG = "370402101", "370402", "370403"
 
