@@ -113,7 +113,7 @@ def home_unit(caller: Caller, index) -> str | None:
         while index.units.get(top) is not None and index.units[top].record.parent in index.units:
             top = index.units[top].record.parent
         return top
-    return caller.unit if caller.role == "admin" or me.county is None else me.county
+    return caller.unit if caller.role in ("admin", "township") or me.county is None else me.county
 
 
 def render(request: Request, template: str, status: int = 200, **ctx) -> HTMLResponse:

@@ -53,9 +53,14 @@ def actions_for(rt, s: Session, app) -> list[Action]:
 
 
 def opinion_open(rt, s: Session, app, opinions) -> bool:
-    return (s.caller.role == "township" and app.phase == "review"
-            and s.caller.unit in townships_of(rt.index, app.targets)
-            and not any(o.unit == s.caller.unit for o in opinions))
+    """Is this caller's opinion still awaited: a target township, or (an adjustment) a concerned department?"""
+    if app.phase != "review" or any(o.unit == s.caller.unit for o in opinions):
+        return False
+    if s.caller.role == "township":
+        return s.caller.unit in townships_of(rt.index, app.targets)
+    me = rt.index.units.get(s.caller.unit)
+    return (s.caller.role == "department" and app.kind == "adjustment" and me is not None
+            and me.attributed in (app.payload or {}).get("departments", []))
 
 
 def _mine(rt, s: Session, today: dt.date):
@@ -65,7 +70,7 @@ def _mine(rt, s: Session, today: dt.date):
         if not visible(s.caller, app, rt.index):
             continue
         acts = [a for a in actions_for(rt, s, app) if a.why_not is None]
-        opinions = rt.workflow.opinions(app.id) if s.caller.role == "township" else []
+        opinions = rt.workflow.opinions(app.id) if s.caller.role in ("township", "department") else []
         late = app.overdue or bool(app.due and app.due < today)
         entry = (app, acts, opinion_open(rt, s, app, opinions), late)
         if acts or entry[2]:
