@@ -18,7 +18,6 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "admission"
 LAYERS: list[tuple[str, ...]] = [
     ("cli",),
     ("api", "lsp"),
-    ("review",),
     ("render", "sheets", "synth"),
     ("flow", "scale"),
     ("explain",),

@@ -425,6 +425,14 @@ def county_power(county: County, data) -> dict[str, list]:
     return held
 
 
+def flow_offices(county: County, key: str) -> dict:
+    """The flow roles a county department plays (issue 14): the 编办 reviews admission applications
+    (审核机构); the county government approves and enters without a declaration, and the target
+    townships are consulted by being targets.  Where the 编办 sits inside another department, that
+    department holds the role."""
+    return {"flow_roles": ["reviewer"]} if key == county.merged.get("bb", "bb") else {}
+
+
 def write_county(data, county: County, docs: dict) -> "Doc":
     cat = data["cat"]
     d = Doc(f"{county.name}：单位、文件与区级部门权责清单（{MARK}）")
@@ -433,7 +441,8 @@ def write_county(data, county: County, docs: dict) -> "Doc":
     d.comment(f"区直部门（{len(county.depts)}个）" + ("；区委编办设在区委组织部，区委网信办设在区委宣传部，区信访局由区委社会工作部管理"
                                                 if county.merged else ""))
     for key, v in county.depts.items():
-        d.item({"id": v["id"], "name": v["name"], "kind": "department", "level": "county", "parent": county.code})
+        d.item({"id": v["id"], "name": v["name"], "kind": "department", "level": "county", "parent": county.code,
+                **flow_offices(county, key)})
     d.comment("镇(街道)")
     for code, name, form in county.townships:
         d.item({"id": code, "name": name, "kind": "township", "form": form, "parent": county.code})

@@ -1,8 +1,9 @@
 """The compliance API (FastAPI): decisions, duties, owners, matters, findings, the admission
 workflow, the change feed, the loaded policy, decision logs; bearer tokens and roles; every
-error as RFC 9457 problem+json.  `create_app` is the factory uvicorn calls in each worker.
+error as RFC 9457 problem+json; and the reviewers' workbench (`api/web/`, server-rendered pages
+under `/review`).  `create_app` is the factory uvicorn calls in each worker.
 
-May import: review, render, sheets, synth, flow, scale and everything below them (not cli).
+May import: render, sheets, synth, flow, scale and everything below them (not cli).
 """
 
 from __future__ import annotations

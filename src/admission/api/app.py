@@ -70,6 +70,9 @@ def create_app(settings: ApiSettings | None = None) -> AdmissionApp:
     else:
         for module in (decide, workflow, policy, logs, graphs):
             app.include_router(module.router)
+        from .web import install as install_workbench
+
+        install_workbench(app)
     app.openapi = lambda: _openapi(app)
     return AdmissionApp(app, settings.max_body_bytes)
 
@@ -218,13 +221,13 @@ class BodyLimit:
                 content_type = value
             elif name == b"transfer-encoding":
                 chunked = True
-        if (size or chunked) and not _is_json(content_type):
+        if (size or chunked) and not _is_json(content_type) and not _is_workbench_form(scope, content_type):
             await _send_problem(send, scope, 415, "unsupported-media-type",
                                 "请求体须为 JSON（Content-Type: application/json）")
             return
         received = 0
         started = False
-        if size or chunked:  # read the whole body (within the limit), check its JSON, then replay it
+        if (size or chunked) and _is_json(content_type):  # read the whole body (within the limit), check its JSON, then replay it
             chunks: list[bytes] = []
             while True:
                 message = await receive()
@@ -315,6 +318,12 @@ def check_json(raw: bytes) -> tuple[str, str] | None:
         except UnicodeEncodeError:
             return "invalid-unicode", "请求体含有不成对的代理项（如 \\ud800），不是合法的 Unicode 文本"
     return None
+
+
+def _is_workbench_form(scope, content_type: bytes | None) -> bool:
+    """The workbench's pages post HTML forms (their CSRF token is checked by the page)."""
+    media = (content_type or b"").split(b";", 1)[0].strip().lower()
+    return media == b"application/x-www-form-urlencoded" and scope.get("path", "").startswith("/review/")
 
 
 def _is_json(content_type: bytes | None) -> bool:

@@ -47,6 +47,13 @@ FLOW_ROLES: dict[str, frozenset[str]] = {
     "approver": frozenset({"approver", "county", "higher_approver"}),
 }
 
+def role_refusal(role: str, wanted: set[str], what: str) -> str | None:
+    """Why a token of `role` cannot take a step that needs one of the flow roles `wanted` (None: it may)."""
+    if wanted & FLOW_ROLES.get(role, frozenset()):
+        return None
+    return f"令牌角色 {role} 不能办理 {what}（流程角色：{'、'.join(sorted(wanted)) or '无'}）"
+
+
 _TOKENS = ApiToken.__table__
 
 

@@ -525,6 +525,15 @@ from .lsp import lsp_cmd  # noqa: E402  (pygls loads only when `lsp` runs)
 app.command("lsp")(lsp_cmd)
 
 
+def _register_demo() -> None:
+    from .demo import demo_cmd  # tokens and applications for the workbench (issue 14)
+
+    app.command("demo")(demo_cmd)
+
+
+_register_demo()
+
+
 def main() -> None:  # console script entry
     try:
         app()

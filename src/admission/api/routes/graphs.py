@@ -1,8 +1,8 @@
-"""Graph renderings (SVG) and the reviewers' page.
+"""Graph renderings (SVG), for the API and, with links into its pages, for the workbench.
 
 Browsers cannot send bearer tokens on links, so these read-only routes also accept the token
-from an HttpOnly cookie that `GET /review?token=…` sets once (then redirects to drop it from the
-address bar).  Everything else in `/v1` takes bearer tokens only.
+from the HttpOnly cookie the workbench's sign-in sets (`/review/login`).  Everything else in `/v1`
+takes bearer tokens only.
 """
 
 from __future__ import annotations
@@ -11,14 +11,13 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import Response
 
-from ..auth import visible
 from ..problems import ApiProblem
 from ..schemas import ApiDate
+from ..web.session import COOKIE
 
 router = APIRouter(tags=["graphs 图"])
-COOKIE = "admission_token"
 SVG = "image/svg+xml"
 
 
@@ -26,7 +25,7 @@ async def _caller(request: Request):
     header = request.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get(COOKIE)
     if not token:
-        raise ApiProblem(401, "unauthenticated", "缺少令牌：请带 Bearer 令牌，或先打开 /review?token=…",
+        raise ApiProblem(401, "unauthenticated", "缺少令牌：请带 Bearer 令牌，或先在 /review/login 登录",
                          headers={"WWW-Authenticate": "Bearer"})
     caller = await request.app.state.admission.authenticate(token)
     if caller is None:
@@ -34,7 +33,10 @@ async def _caller(request: Request):
     return caller
 
 
-def _render(state, view: str, ident: str, on: dt.date, expanded: bool) -> bytes:
+def render_graph(state, view: str, ident: str, on: dt.date, expanded: bool, *, web: bool = False, findings=None,
+                 county: str | None = None) -> bytes:
+    """The SVG of one view; `web` links its nodes to the workbench's pages instead of to more SVG;
+    `county` limits a matter's view to one county."""
     from ...evaluate.checks import run_checks
     from ...render import output
     from ...render.county import county_view
@@ -57,16 +59,23 @@ def _render(state, view: str, ident: str, on: dt.date, expanded: bool) -> bytes:
             raise ApiProblem(404, "not-found", f"事项 {ident} 不存在")
     elif ident not in policy.units or policy.units[ident].kind not in kinds[view]:
         raise ApiProblem(404, "not-found", f"单位 {ident} 不存在或不能画成 {view} 图")
-    findings = run_checks(policy, on, index)
-    unit_href = lambda uid: f"/v1/graphs/unit/{uid}?on={on}"  # noqa: E731
+    if findings is None:
+        findings = run_checks(policy, on, index)
+    if web:
+        unit_href = lambda uid: f"/review/unit/{uid}?on={on}"  # noqa: E731
+        links = {"detail_href": f"/review/graph/unit/{{unit}}?on={on}&expanded=1#{{anchor}}",
+                 "matter_href": "/review/matter/{matter}"}
+    else:
+        unit_href = lambda uid: f"/v1/graphs/unit/{uid}?on={on}"  # noqa: E731
+        links = {}
     if view == "unit":
-        g = unit_view(policy, index, ident, on=on, findings=findings, expanded=expanded)
+        g = unit_view(policy, index, ident, on=on, findings=findings, expanded=expanded, **links)
     elif view == "county":
         g = county_view(policy, index, ident, on=on, findings=findings, unit_href=unit_href)
     elif view == "department":
         g = department_view(policy, index, ident, on=on, findings=findings, unit_href=unit_href)
     else:
-        g = matter_view(policy, index, ident, on=on, findings=findings, unit_href=unit_href)
+        g = matter_view(policy, index, ident, on=on, findings=findings, unit_href=unit_href, county=county)
     return output.render_bytes(g, "svg")
 
 
@@ -78,30 +87,5 @@ async def graph(request: Request, view: Literal["unit", "department", "matter", 
     await _caller(request)
     state = request.app.state.admission
     day = on or state.today()
-    data = await state.reading(_render, state, view, ident, day, expanded)  # the index cannot change meanwhile
+    data = await state.reading(render_graph, state, view, ident, day, expanded)  # the index cannot change meanwhile
     return Response(data, media_type=SVG)
-
-
-@router.get("/review", response_class=HTMLResponse, summary="审查页面 review page", include_in_schema=False)
-async def review(request: Request, token: str | None = None, on: ApiDate | None = None) -> Response:
-    if token:
-        response = RedirectResponse("/review" + (f"?on={on}" if on else ""), status_code=303)
-        response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
-        return response
-    caller = await _caller(request)
-    state = request.app.state.admission
-    day = on or state.today()
-
-    def build() -> str:
-        from ...evaluate.checks import run_checks
-        from ...review.page import review_page
-
-        rt = state.rt
-        findings = run_checks(rt.policy, day, rt.index)
-        apps = [a for a in rt.workflow.list(limit=500)[0] if visible(caller, a, rt.index)]  # only its own view
-        flow_states = {fid: {s.id: (s.name, s.phase.value) for s in f.states} for fid, f in rt.policy.flows.items()}
-        return review_page(policy=rt.policy, index=rt.index, findings=findings, applications=apps, on=day,
-                           flow_states=flow_states,
-                           graph_url=lambda view, ident: f"/v1/graphs/{view}/{ident}?on={day}")
-
-    return HTMLResponse(await state.reading(build))

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query, Request
 
 from ...flow.service import NotFound
 from ...language.base import ID_PATTERN
-from ..auth import FLOW_ROLES, Caller, visible
+from ..auth import Caller, role_refusal, visible
 from ..deps import (
     ActingPersonDep, IdempotencyDep, IfMatchDep, OperatorDep, Precondition, StateDep, WorkflowCaller, the_person,
 )
@@ -85,9 +85,9 @@ async def visible_app(state: AppState, caller: Caller, app_id: str):
 
 
 def _may_play(caller: Caller, wanted: set[str], what: str) -> None:
-    if not wanted & FLOW_ROLES.get(caller.role, frozenset()):
-        raise ApiProblem(403, "role-not-allowed",
-                         f"令牌角色 {caller.role} 不能办理 {what}（流程角色：{'、'.join(sorted(wanted)) or '无'}）")
+    why = role_refusal(caller.role, wanted, what)
+    if why:
+        raise ApiProblem(403, "role-not-allowed", why)
 
 
 def _precondition(state: AppState, pre: Precondition, app_id: str) -> int | None:
