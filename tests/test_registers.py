@@ -133,7 +133,8 @@ def test_the_burden_of_a_township_is_counted_from_the_records(tree):
     b = unit_burden(build_index(_load(tree)), TOWN, ON)
     rows = {r.key: r for r in b.rows}
     assert b.baseline_year == 2025
-    assert (rows["inspections"].count, rows["inspections"].limit, rows["inspections"].baseline) == (2, 1, 1)
+    assert (rows["inspections"].count, rows["inspections"].limit, rows["inspections"].baseline) == (2, 1, 3)
+    assert rows["inspections"].baseline_year == 2025  # P-1 says it replaced 3 in 2025
     assert rows["inspections"].over and rows["inspections"].details == ("计划外 outside the plan: X-2",)
     assert (rows["seconded"].count, rows["seconded"].limit) == (3, 2)  # S-2 is past its term and not returned
     assert rows["forms"].count == 1 and rows["duplicate_fields"].count == 0

@@ -54,7 +54,7 @@ def say_burden(b) -> None:
     typer.echo(f"{b.name} {b.unit} 负担一览 burden（{b.on}，基准年 baseline {b.baseline_year}）")
     for r in b.rows:
         limit = "-" if r.limit is None else str(r.limit)
-        change = "" if r.change is None else f"  较基准年 vs {b.baseline_year}: {r.change:+d}"
+        change = "" if r.change is None else f"  较 {r.baseline_year or b.baseline_year} 年 vs baseline: {r.change:+d}"
         mark = "  超限 OVER" if r.over else ""
         typer.echo(f"  {r.label}: {r.count}（上限 limit {limit}）{change}{mark}")
         for d in r.details:

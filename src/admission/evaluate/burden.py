@@ -26,6 +26,7 @@ class Row:
     limit: int | None  # the most the rules allow (None: no limit)
     baseline: int | None  # the same count in the baseline year (None: not recorded then)
     details: tuple[str, ...] = ()
+    baseline_year: int | None = None  # when the register names its own baseline year (a plan's, a board register's)
 
     @property
     def over(self) -> bool:
@@ -37,7 +38,7 @@ class Row:
 
     def to_dict(self) -> dict:
         return {"key": self.key, "label": self.label, "count": self.count, "limit": self.limit,
-                "baseline": self.baseline, "change": self.change, "over": self.over, "details": list(self.details)}
+                "baseline": self.baseline, "baseline_year": self.baseline_year, "change": self.change, "over": self.over, "details": list(self.details)}
 
 
 @dataclass(frozen=True)
@@ -82,18 +83,11 @@ def _list_items(index: Index, unit: str, on: dt.date) -> int:
     return len({x.matter for part in parts for x in part if x.in_force(on)})
 
 
-def default_baseline_year(index: Index, on: dt.date) -> int:
-    """The baseline the policy's registers name (the earliest plan or document baseline), else last year."""
-    years = [p.baseline.year for p in index.policy.inspection_plans.values() if p.baseline]
-    years += [c.baseline.year for c in index.policy.document_counts.values()]
-    return min(years) if years else on.year - 1
-
-
 def unit_burden(index: Index, unit: str, on: dt.date, baseline_year: int | None = None) -> Burden:
     """The burden view of one township or village (`KeyError` for an unknown unit)."""
     policy = index.policy
     info = index.units[unit]
-    base_year = baseline_year or default_baseline_year(index, on)
+    base_year = baseline_year or on.year - 1
     base_day = _same_day(on, base_year)
     rows = [Row("items", "清单事项 items on its lists", _list_items(index, unit, on), None,
                 _list_items(index, unit, base_day))]
@@ -108,25 +102,26 @@ def unit_burden(index: Index, unit: str, on: dt.date, baseline_year: int | None 
 
     regs = RegisterDecider(index)
     touching = [x for x in policy.inspections.values() if x.target == unit and x.date.year == on.year]
-    base_touching = sum(1 for x in policy.inspections.values() if x.target == unit and x.date.year == base_year)
     outside = [x for x in touching if regs.may_inspect(x.department, x.item or x.name or x.id, unit, x.date,
                                                        x.kind).outcome is Outcome.deny]
+    planned, planned_year = _inspection_baseline(policy, unit, on.year, base_year)
     rows.append(Row("inspections", "本年督查检查考核 inspections this year", len(touching), len(touching) - len(outside),
-                    base_touching, tuple(f"计划外 outside the plan: {x.id}" for x in outside)))
+                    planned, tuple(f"计划外 outside the plan: {x.id}" for x in outside), planned_year))
 
     if info.kind is UnitKind.township:
         now = [s for s in policy.secondments.values() if s.township == unit and _away(s, on)]
         then = sum(s.count for s in policy.secondments.values() if s.township == unit and _away(s, base_day))
         rows.append(Row("seconded", "借调人员 staff seconded away", sum(s.count for s in now),
                         sum(s.count for s in now if s.admission is not None and s.in_force(on)), then,
-                        tuple(f"{s.id}: {s.organ} {s.count} 人 至 {s.until}" for s in now)))
+                        tuple(f"{s.id}: {regs.name(s.organ)} {s.count} 人 至 {s.until}" for s in now)))
 
     register = policy.board_registers.get(unit)
     if register is not None:
         allowed = [b for b in register.boards if b.in_force(on)] if register.in_force(on) else []
         rows.append(Row("boards", "悬挂牌子 boards present", len(register.present), len(allowed),
                         register.baseline.count if register.baseline else None,
-                        tuple(n for n in register.present if regs.board(unit, n, on) is None)))
+                        tuple(f"目录外 outside the register: {n}" for n in register.present if regs.board(unit, n, on) is None),
+                        register.baseline.year if register.baseline else None))
     if info.kind is UnitKind.village:
         items = policy.evaluation_items.get(unit)
         if items is not None:
@@ -146,6 +141,16 @@ def unit_burden(index: Index, unit: str, on: dt.date, baseline_year: int | None 
     rows.append(Row("duplicate_fields", "重复字段 fields asked twice", sum(len(n) for _, n in dups), 0, None,
                     tuple(f"{a.id}+{b.id}: {'、'.join(n)}" for (a, b), n in dups)))
     return Burden(unit, info.name, info.kind.value, on, base_year, tuple(rows))
+
+
+def _inspection_baseline(policy, unit: str, year: int, base_year: int) -> tuple[int, int | None]:
+    """The baseline of the inspections touching `unit`: what this year's plans that reach it say
+    they replaced (their `baseline`), else the inspection records of the baseline year."""
+    plans = [p for p in policy.inspection_plans.values() if p.year == year and p.baseline
+             and any(not i.targets or unit in i.targets for i in (*p.items, *p.one_off))]
+    if plans:
+        return sum(p.baseline.count for p in plans), min(p.baseline.year for p in plans)
+    return sum(1 for x in policy.inspections.values() if x.target == unit and x.date.year == base_year), None
 
 
 def _away(s, day: dt.date) -> bool:
