@@ -33,6 +33,7 @@ class BurdenRowOut(Out):
     count: int
     limit: int | None = Field(description="规则允许的最多数量；null 表示没有上限")
     baseline: int | None = Field(description="基准年的同一数量；null 表示基准年没有记录")
+    baseline_year: int | None = Field(description="该项登记册自己写明的基准年（计划、牌子目录）；null 表示用视图的基准年")
     change: int | None
     over: bool
     details: list[str]

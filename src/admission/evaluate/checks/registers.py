@@ -163,23 +163,24 @@ def _forms(ctx: Context, dec: q.RegisterDecider) -> Iterator:
 
 def duplicate_fields(forms, on) -> list[tuple[tuple, list[str], str]]:
     """Pairs of forms in force on `on` asking a common unit for the same fields: ((a, b), the
-    fields in a's order, the first common unit), a before b by id."""
+    fields in a's order, the first common unit), a before b by id.  Pairs are formed per unit
+    asked, so a county's one form for all its townships costs no pairs with other counties'."""
     live = sorted((f for f in forms if f.in_force(on)), key=lambda f: f.id)
-    by_field: dict[str, list[int]] = defaultdict(list)
+    by_unit: dict[str, list[int]] = defaultdict(list)
     for i, f in enumerate(live):
-        for name in dict.fromkeys(f.fields):
-            by_field[name].append(i)
-    pairs: dict[tuple[int, int], None] = {}
-    for holders in by_field.values():
+        for unit in dict.fromkeys(f.targets):
+            by_unit[unit].append(i)
+    first: dict[tuple[int, int], str] = {}
+    for unit in sorted(by_unit):
+        holders = by_unit[unit]
         for x, i in enumerate(holders):
             for j in holders[x + 1:]:
-                pairs.setdefault((i, j))
+                first.setdefault((i, j), unit)
     out = []
-    for i, j in sorted(pairs):
+    for (i, j), unit in sorted(first.items()):
         a, b = live[i], live[j]
-        common = sorted(set(a.targets) & set(b.targets))
-        if common:
-            shared = [name for name in dict.fromkeys(a.fields) if name in set(b.fields)]
-            out.append(((a, b), shared, common[0]))
+        theirs = set(b.fields)
+        shared = [name for name in dict.fromkeys(a.fields) if name in theirs]
+        if shared:
+            out.append(((a, b), shared, unit))
     return out
-
