@@ -209,3 +209,40 @@ def test_api_register_errors(api):
     is_problem(api.get(f"/v1/units/{COUNTY}/burden", who="reader"), 422, "wrong-kind")
     is_problem(api.get("/v1/registers/seal", who="reader", params={"community": VILLAGE, "purpose": "x", "extra": 1}), 422)
     is_problem(api.get("/v1/registers/seal", who=None, params={"community": VILLAGE, "purpose": "x"}), 401)
+
+
+# --------------------------------------------------------------------------- Excel
+def _records(policy) -> dict:
+    from admission.language.policy import REGISTER_SECTIONS
+
+    return {s: {k: r.model_dump(mode="json") for k, r in getattr(policy, s).items()} for s in REGISTER_SECTIONS}
+
+
+def test_registers_round_trip_through_excel(tree, tmp_path):
+    policy = _load(tree)
+    book = tmp_path / "registers.xlsx"
+    out = runner.invoke(app, ["export", "registers", "-p", str(tree), "--county", COUNTY, "-o", str(book)])
+    assert out.exit_code == 0, out.output
+    import openpyxl
+
+    wb = openpyxl.load_workbook(book)
+    assert "督查检查考核计划" in wb.sheetnames and wb["借调乡镇(街道)人员"]["B2"].value == TOWN
+    plan_rows = list(wb["督查检查考核计划"].iter_rows(values_only=True))
+    assert len(plan_rows) == 1 + 3 and plan_rows[0][-1] == "临时申报"  # one row per item, one-offs marked
+    (tree / "registers.yaml").unlink()
+    back = tree / "imported.yaml"
+    out = runner.invoke(app, ["import", "registers", str(book), "-o", str(back)])
+    assert out.exit_code == 0, out.output
+    assert _records(_load(tree)) == _records(policy)
+
+
+def test_a_bad_register_cell_is_named(tree, tmp_path):
+    import openpyxl
+
+    book = tmp_path / "r.xlsx"
+    assert runner.invoke(app, ["export", "registers", "-p", str(tree), "-c", COUNTY, "-o", str(book)]).exit_code == 0
+    wb = openpyxl.load_workbook(book)
+    wb["借调乡镇(街道)人员"]["D2"] = "两人"
+    wb.save(book)
+    out = runner.invoke(app, ["import", "registers", str(book), "-o", str(tmp_path / "x.yaml")])
+    assert out.exit_code == 2 and "第 2 行“人数”" in out.output, out.output
