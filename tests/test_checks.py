@@ -124,6 +124,21 @@ def assign(line: str) -> str:
     return f"assignments:\n  - {{id: A-X, {line}}}\n"
 
 
+# registers (issue 20): each clean as written; the cases edit them into a violation
+PLAN = ('inspection_plans:\n  - {id: P-1, department: D-SCJG, year: 2026, approval: {by: "370402", date: 2026-01-10}, '
+        'items: [{id: I-1, name: 食品安全检查}]}\n')
+COUNT = ("document_counts:\n  - {id: DC-1, unit: D-ZJ, year: 2026, documents: 19, meetings: 10, substitutes: {}, "
+         "baseline: {year: 2019, documents: 20, meetings: 10}}\n")
+SECOND = ('secondments:\n  - {id: S-1, township: "370402101", organ: D-ZJ, count: 2, since: 2026-03-01, '
+          'until: 2026-12-31, admission: {by: "370402", date: 2026-02-01}}\n')
+BOARDS = ('board_registers:\n  - {unit: "370402101201", boards: [{id: BD-1, name: 村民委员会, kind: outer_sign}], '
+          'present: [BD-1]}\n')
+SEAL = ('seal_scopes:\n  - {community: "370402101201", purposes: [{id: SEAL-1, name: 居住证明}]}\n'
+        'seal_uses:\n  - {id: U-1, community: "370402101201", purpose: SEAL-1, date: 2026-04-01}\n')
+FORMS = ('forms:\n  - {id: F-1, name: 民政基础数据表, department: D-MZ, targets: ["370402101"], fields: [户数, 人口数]}\n'
+         '  - {id: F-2, name: 养老机构统计表, department: D-ZJ, targets: ["370402101"], fields: [床位数]}\n')
+
+
 @dataclass(frozen=True)
 class Case:
     rule: str
@@ -479,6 +494,48 @@ CASES: list[Case] = [
          extra='exercises:\n  - {id: X-X, unit: "370402101", matter: M-WZJY, date: 2026-06-01, kind: penalty}\n',
          related=(("county.yaml", "{id: G-WZJY"),),
          fix=("date: 2026-06-01, kind", "date: 2026-05-31, kind")),
+    # registers (issue 20)
+    Case("inspection-outside-plan", f"{T}/X-I", ("extra.yaml", "{id: X-I"),
+         extra=PLAN + f'inspections:\n  - {{id: X-I, department: D-SCJG, target: "{T}", date: 2026-05-01, item: I-XX}}\n',
+         related=(("extra.yaml", "{id: P-1"),),
+         fix=("item: I-XX}", "item: I-1}")),
+    Case("inspection-plan-over-limit", "D-SCJG/P-1", ("extra.yaml", "{id: P-1"),
+         extra=PLAN.replace("items: [{id: I-1, name: 食品安全检查}]",
+                            "items: [{id: I-1, name: 食品安全检查}, {id: I-2, name: 价格检查}]"),
+         fix=("year: 2026,", "year: 2026, limit: 2,")),
+    Case("evaluation-not-listed", f"{V}/X-E", ("extra.yaml", "{id: X-E"),
+         extra=PLAN.replace("{id: I-1, name: 食品安全检查}", "{id: I-1, name: 食品安全检查, kind: evaluation}")
+         + f'evaluation_items:\n  - {{community: "{V}", items: [{{id: I-9, name: 平安社区评比}}]}}\n'
+         + f'inspections:\n  - {{id: X-E, department: D-SCJG, target: "{V}", date: 2026-05-01, item: I-1, kind: evaluation}}\n',
+         fix=("items: [{id: I-9, name: 平安社区评比}]", "items: [{id: I-1, name: 食品安全评比}]")),
+    Case("documents-above-baseline", "D-ZJ/DC-1", ("extra.yaml", "{id: DC-1"),
+         extra=COUNT.replace("substitutes: {}", "substitutes: {notes: 2}"),
+         fix=("substitutes: {notes: 2}", "substitutes: {notes: 1}")),
+    Case("meetings-above-baseline", "D-ZJ/DC-1", ("extra.yaml", "{id: DC-1"),
+         extra=COUNT.replace("meetings: 10,", "meetings: 11,"), fix=("meetings: 11,", "meetings: 10,")),
+    Case("secondment-without-admission", f"{T}/S-1", ("extra.yaml", "{id: S-1"),
+         extra=SECOND.replace(', admission: {by: "370402", date: 2026-02-01}', ""),
+         fix=("until: 2026-12-31}", 'until: 2026-12-31, admission: {by: "370402", date: 2026-02-01}}')),
+    Case("secondment-overdue", f"{T}/S-1", ("extra.yaml", "{id: S-1"),
+         extra=SECOND.replace("until: 2026-12-31", "until: 2026-10-31"),
+         fix=("until: 2026-10-31", "until: 2026-10-31, returned: 2026-10-30")),
+    Case("board-outside-register", f"{V}/党建示范点", ("extra.yaml", f'unit: "{V}"'),
+         extra=BOARDS.replace("present: [BD-1]", "present: [BD-1, 党建示范点]"),
+         fix=("present: [BD-1, 党建示范点]", "present: [BD-1, 村民委员会]")),
+    Case("board-without-consent", f"{V}/BD-2", ("extra.yaml", "{id: BD-2"),
+         extra=BOARDS.replace("kind: outer_sign}]", 'kind: outer_sign}, {id: BD-2, name: 专职网格员, kind: post, '
+                              'consent: {by: "370402", date: 2026-01-01}}]'),
+         fix=('consent: {by: "370402"', 'consent: {by: "37"')),
+    Case("seal-use-outside-scope", f"{V}/U-1", ("extra.yaml", "{id: U-1"),
+         extra=SEAL.replace("purpose: SEAL-1", "purpose: 企业经营证明"),
+         fix=("purpose: 企业经营证明", "purpose: 居住证明")),
+    Case("form-duplicate-fields", f"{T}/F-1+F-2", ("extra.yaml", "{id: F-1"),
+         extra=FORMS.replace("fields: [床位数]", "fields: [户数, 床位数]"),
+         related=(("extra.yaml", "{id: F-2"),),
+         fix=("fields: [户数, 床位数]", "fields: [床位数]")),
+    Case("form-not-registered", f"{T}/R-1", ("extra.yaml", "{id: R-1"),
+         extra=FORMS + f'data_requests:\n  - {{id: R-1, department: D-ZJ, unit: "{T}", form: F-1, date: 2026-05-01}}\n',
+         fix=("department: D-ZJ, unit", "department: D-MZ, unit")),
 ]
 
 
@@ -626,7 +683,7 @@ def cli(*args: str):
 def test_cli_check_exit_codes():
     bad = cli("check", str(VIOLATIONS), "--on", "2026-11-23")
     assert bad.exit_code == 1, bad.output
-    assert "pushdown-new-vest" in bad.output and "41 个错误" in bad.output
+    assert "pushdown-new-vest" in bad.output and "52 个错误" in bad.output
     good = cli("check", str(MINI_DIR), "--on", "2025-03-01")
     assert good.exit_code == 0, good.output
     assert cli("check", str(VIOLATIONS), "--on", "2026-11-23", "--fail-on", "never").exit_code == 0

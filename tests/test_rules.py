@@ -176,6 +176,9 @@ def subject_is(kind: str, subject: str, policy: Policy) -> bool:
         return ((unit_of(unit, UnitKind.township) and kind_ in ("basic", "cooperative", "returned"))
                 or (unit_of(unit, UnitKind.village)
                     and kind_ in ("duties", "assisting", "negative", "may_certify", "must_not_certify")))
+    if kind == "unit/record":
+        unit, _, record = subject.partition("/")
+        return unit in policy.units and bool(record)
     unit, _, matter = subject.partition("/")
     return matter in policy.matters and unit_of(unit, UnitKind[kind.split("/")[0]])
 

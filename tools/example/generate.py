@@ -600,6 +600,7 @@ def write_shizhong(out: Path, data):
     write_villages(out, data, county, "SZ-CJQD-2025", "市中区村(社区)工作事项清单（2025年版）", "SZ-CJ-2025",
                    "shizhong-villages.yaml")
     write_admissions(out, data, county)
+    write_registers(out, county)
     return county
 
 
@@ -780,6 +781,73 @@ def write_admissions(out: Path, data, county: County):
     d.item({"id": "G-SZ-ZJ", "name": "市中区各镇人民政府、街道办事处", "county": county.code, "forms": ["township", "street"]})
     d.item({"id": "G-SZ-JD", "name": "市中区各街道办事处", "county": county.code, "forms": ["street"]})
     d.write(out / "zaozhuang" / "shizhong-admissions.yaml")
+
+
+# =========================================================================== registers (issue 20)
+def write_registers(out: Path, county: County):
+    """The other registers of 市中区 (illustrative, 示例): inspection plans, documents and meetings
+    against 2019, secondments, the signboard register, seal scope, evaluation items and forms —
+    the layout of Zaozhuang's "three catalogues" and "three community lists"; all clean."""
+    cc, did = county.code, county.did
+    towns = [c for c, _, _ in county.townships]
+    hp, ya = YONGAN + "001", YONGAN + "201"  # 和平社区, 永安村
+    approval = {"by": cc, "date": "2026-01-25", "document": "市中办字〔2026〕4号"}
+    d = Doc(f"枣庄市市中区督查检查考核计划、发文会议、借调、机制牌子、印章与报表登记（{MARK}）")
+    d.section("inspection_plans", "督查检查考核计划：年初报送、汇总初审、区委区政府审定，原则上每个部门每年一项")
+    plans = [("scj", "食品安全综合检查", "check", 6), ("yjj", "安全生产综合督查", "inspection", 5),
+             ("mzj", "基层民政服务考核", "evaluation", 4), ("zjj", "自建房安全排查整治督查", "inspection", 4)]
+    for key, name, kind, base in plans:
+        rec = {"id": f"JH-2026-{key.upper()}", "department": did(key), "year": 2026, "approval": approval,
+               "baseline": {"year": 2025, "count": base}, "items": [{"id": f"JH-2026-{key.upper()}-1", "name": name,
+                                                                    "kind": kind}]}
+        if key == "scj":
+            rec["one_off"] = [{"id": "LS-2026-SCJ-1", "name": "春节市场保供稳价专项检查", "kind": "check", "targets": [YONGAN],
+                               "approval": {"by": cc, "date": "2026-01-30", "document": "市中办字〔2026〕6号（一事一议）"}}]
+        d.block(rec, 2, {"department": county.dept(key)["short"]})
+    d.section("inspections", "督查检查考核开展记录")
+    runs = [("scj", YONGAN, "2026-04-14", "JH-2026-SCJ-1", "check"), ("scj", YONGAN, "2026-02-03", "LS-2026-SCJ-1", "check"),
+            ("yjj", YONGAN, "2026-05-20", "JH-2026-YJJ-1", "inspection"), ("yjj", towns[0], "2026-05-21", "JH-2026-YJJ-1", "inspection"),
+            ("mzj", hp, "2026-09-10", "JH-2026-MZJ-1", "evaluation")]
+    for i, (key, target, date, item, kind) in enumerate(runs, 1):
+        rec = {"id": f"DC-{date[:4]}-{i:03d}", "department": did(key), "target": target, "date": date, "kind": kind}
+        d.item({**rec, "item": item})
+    d.section("document_counts", "发文、会议与 2019 年比较（只减不增；白头文件、便签、发电计入发文）")
+    for key, docs, meet, subs, b_docs, b_meet in [("scj", 41, 18, {"notes": 2}, 66, 31), ("mzj", 28, 12, {}, 40, 22),
+                                                   ("zjj", 37, 20, {"telegrams": 1}, 52, 27)]:
+        d.item({"id": f"WH-2026-{key.upper()}", "unit": did(key), "year": 2026, "documents": docs, "meetings": meet,
+                "substitutes": subs, "baseline": {"year": 2019, "documents": b_docs, "meetings": b_meet}})
+    d.section("secondments", "借调镇(街道)工作人员：以县为单位的借调准入")
+    d.item({"id": "JD-2026-001", "township": YONGAN, "organ": did("tjj"), "count": 2, "since": "2026-06-01",
+            "until": "2027-03-31", "basis": "市中统字〔2026〕9号", "admission": {"by": cc, "date": "2026-05-25",
+                                                                              "document": "市中编借〔2026〕2号"}},
+           "第五次全国经济普查")
+    d.item({"id": "JD-2025-004", "township": YONGAN, "organ": did("zjj"), "count": 1, "since": "2025-03-01",
+            "until": "2025-08-31", "returned": "2025-08-29", "admission": {"by": cc, "date": "2025-02-20"}})
+    d.section("board_registers", "村(社区)机制牌子目录：外牌规范、内牌清理、制度牌撤除、荣誉牌集中、宣传牌精简、功能区规范、设服务台")
+    d.block({"unit": ya, "baseline": {"year": 2023, "count": 23},
+             "boards": [{"id": "PZ-1", "name": "永安村党支部委员会", "kind": "outer_sign"},
+                        {"id": "PZ-2", "name": "永安村村民委员会", "kind": "outer_sign"},
+                        {"id": "PZ-3", "name": "荣誉墙", "kind": "honour_board"},
+                        {"id": "PZ-4", "name": "党群服务中心功能区标识", "kind": "functional_area"},
+                        {"id": "PZ-5", "name": "便民服务台", "kind": "service_desk"}],
+             "present": ["PZ-1", "PZ-2", "PZ-3", "PZ-4", "PZ-5"]}, 2)
+    d.section("seal_scopes", "社区印章使用范围（治“万能章”）")
+    d.block({"community": hp, "purposes": [{"id": "YZ-1", "name": "居住证明", "basis": "SZ-CJ-2025"},
+                                            {"id": "YZ-2", "name": "低保申请初审意见"},
+                                            {"id": "YZ-3", "name": "社区组织活动场地使用证明"}]}, 2)
+    d.section("seal_uses", "用印记录")
+    d.item({"id": "YY-2026-001", "community": hp, "purpose": "YZ-1", "date": "2026-03-03"})
+    d.section("evaluation_items", "社区综合考核评比项目：对社区只能开展这些考核评比")
+    d.block({"community": hp, "items": [{"id": "JH-2026-MZJ-1", "name": "基层民政服务考核", "department": did("mzj")}]}, 2)
+    d.section("forms", "报表目录：一表通，一次填报、多方复用")
+    d.item({"id": "BB-YBT-2026", "name": "村(社区)基础数据一表通", "department": did("mzj"), "targets": [YONGAN, ya, hp],
+            "fields": ["户数", "户籍人口", "常住人口", "低保户数", "特困人员数", "残疾人数"], "merged_from": 245,
+            "since": "2026-01-01"}, "245 张表合并为 1 张")
+    d.item({"id": "BB-ZJ-FW", "name": "农村房屋安全台账", "department": did("zjj"), "targets": [YONGAN, ya],
+            "fields": ["房屋栋数", "鉴定为危房的栋数"], "since": "2026-01-01"})
+    d.section("data_requests", "填报要求记录")
+    d.item({"id": "TB-2026-001", "department": did("zjj"), "unit": ya, "form": "BB-ZJ-FW", "date": "2026-04-01"})
+    d.write(out / "zaozhuang" / "shizhong-registers.yaml")
 
 
 # =========================================================================== self-check

@@ -61,6 +61,7 @@ def create_app(settings: ApiSettings | None = None) -> AdmissionApp:
     from .routes import graphs
     from .routes import logs
     from .routes import policy
+    from .routes import registers
     from .routes import workflow
 
     if settings.sharded:  # a decisions-only replica: the fast path answers, the rest is elsewhere
@@ -68,7 +69,7 @@ def create_app(settings: ApiSettings | None = None) -> AdmissionApp:
 
         sharded.install(app)
     else:
-        for module in (decide, workflow, policy, logs, graphs):
+        for module in (decide, workflow, policy, logs, graphs, registers):
             app.include_router(module.router)
         from .web import install as install_workbench
 

@@ -210,3 +210,42 @@ def filter_findings(items: list[dict], index, *, rule: str | None, severity: str
         out.append(f)
     return out
 
+
+
+# --------------------------------------------------------------------------- registers (issue 20)
+def register_question(rt, question: str, actor: str | None, what, target: str, on: dt.date, kind: str = "inspection") -> dict:
+    """One of the five register questions; unknown ids are a 422 naming each."""
+    from ..evaluate.registers import RegisterDecider
+    from ..language.enums import InspectionKind
+
+    ids = {"target": target, **({"actor": actor} if actor is not None else {})}
+    require_known(rt.index, **ids)
+    d = RegisterDecider(rt.index)
+    dec = {"inspect": lambda: d.may_inspect(actor, what, target, on, InspectionKind(kind)),
+           "second": lambda: d.may_second(actor, target, what, on),
+           "hang": lambda: d.may_hang(target, what, on),
+           "seal": lambda: d.may_seal(target, what, on),
+           "form": lambda: d.may_request_form(actor, target, what, on)}[question]()
+    return dec.to_dict()
+
+
+def _place(rt, unit: str, kinds) -> None:
+    require_known(rt.index, unit=unit)
+    if rt.index.units[unit].kind not in kinds:
+        raise ApiProblem(422, "wrong-kind", f"{unit} 不是{'或'.join(k.label for k in kinds)} wrong kind of unit")
+
+
+def burden(rt, unit: str, on: dt.date, baseline: int | None) -> dict:
+    from ..evaluate.burden import unit_burden
+
+    _place(rt, unit, (UnitKind.township, UnitKind.village))
+    return {**unit_burden(rt.index, unit, on, baseline).to_dict(), "revision": rt.index.revision}
+
+
+def county_burden(rt, county: str, on: dt.date, baseline: int | None) -> dict:
+    from ..evaluate.burden import county_burden as ranked
+
+    _place(rt, county, (UnitKind.government,))
+    rev = rt.index.revision
+    return {"county": county, "on": on.isoformat(), "revision": rev,
+            "townships": [{**b.to_dict(), "revision": rev} for b in ranked(rt.index, county, on, baseline)]}

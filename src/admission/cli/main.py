@@ -14,7 +14,7 @@ import typer
 from ..loader import root_base
 from .common import (HELP_SETTINGS, DEFAULT_POLICIES, PolicyArg, Policies, exit_code, load_options, load_or_exit,
                      load_tree, parse_date, policy_dir, say_diagnostic, today_in_china)
-from .output import check_summary, emit_json, progress
+from .output import Format, check_summary, decision_exit as _decision_exit, emit_json, print_decision as _print_decision, progress
 
 app = typer.Typer(
     **HELP_SETTINGS,
@@ -24,11 +24,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-
-class Format(str, Enum):
-    text = "text"
-    json = "json"
 
 
 @app.command()
@@ -196,29 +191,6 @@ def check(
                    f"（修订 revision {policy.revision}）")
     levels = {"error": ("error",), "warning": ("error", "warning"), "never": ()}[fail_on.value]
     raise typer.Exit(1 if any(f.severity.value in levels for f in findings) else 0)
-
-
-def _decision_exit(outcome: str) -> int:
-    return {"allow": 0, "deny": 1}.get(outcome, 2)
-
-
-def _print_decision(dec, format: Format, base: str = "", diagnostics=()) -> None:
-    """A decision for the terminal; `base` (the policy root as given) prefixes its sources.
-    As JSON: the envelope with the decision under `decision` (`ok`: the question could be
-    answered — a denial is an answer)."""
-    if format == Format.json:
-        emit_json(dec.outcome.value != "error", dec.revision, diagnostics, decision=dec.to_dict())
-        return
-    word = {"allow": "允许 ALLOW", "deny": "不允许 DENY", "error": "无法判定 ERROR"}[dec.outcome.value]
-    typer.echo(f"{word}  {dec.actor} → {dec.target}  事项 {dec.matter}  {dec.on}")
-    for r in dec.reasons:
-        typer.echo(f"  [{r.code}] {r.message}" + (f"  ({r.span.shown(base)})" if r.span else ""))
-    if dec.authority:
-        a = dec.authority
-        typer.echo(f"  依据 basis: {a.label} {a.record_id or ''} {a.span.shown(base) if a.span else ''} 法律依据 {a.legal_basis or '-'}")
-    if dec.consequence:
-        typer.echo(f"  后果 consequence: {dec.consequence}")
-    typer.echo(f"  修订 revision {dec.revision}  准入序号 admission seq {dec.admission_seq}")
 
 
 def _batch(lines, fn) -> int:
@@ -508,6 +480,17 @@ def _register_rules() -> None:
 
 
 _register_rules()
+
+
+def _register_registers() -> None:
+    from .burden import burden_cmd
+    from .registers import ask_app
+
+    app.command("burden")(burden_cmd)
+    app.add_typer(ask_app, name="ask")
+
+
+_register_registers()
 
 
 def _register_api() -> None:

@@ -26,11 +26,17 @@ import json
 import os
 import sys
 from contextlib import contextmanager
+from enum import Enum
 from typing import Any, Iterable, Iterator
 
 import typer
 
 ENVELOPE_KEYS = ("ok", "revision", "diagnostics")
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
 
 
 def diagnostic_dict(d) -> dict:
@@ -144,3 +150,27 @@ def progress(message: str, console=None) -> Iterator[_Line]:
             yield line
     finally:
         _active.remove(line)
+
+
+# --------------------------------------------------------------------------- decisions
+def decision_exit(outcome: str) -> int:
+    return {"allow": 0, "deny": 1}.get(outcome, 2)
+
+
+def print_decision(dec, format: Format, base: str = "", diagnostics=()) -> None:
+    """A decision for the terminal; `base` (the policy root as given) prefixes its sources.
+    As JSON: the envelope with the decision under `decision` (`ok`: the question could be
+    answered — a denial is an answer)."""
+    if format == Format.json:
+        emit_json(dec.outcome.value != "error", dec.revision, diagnostics, decision=dec.to_dict())
+        return
+    word = {"allow": "允许 ALLOW", "deny": "不允许 DENY", "error": "无法判定 ERROR"}[dec.outcome.value]
+    typer.echo(f"{word}  {dec.actor} → {dec.target}  事项 {dec.matter}  {dec.on}")
+    for r in dec.reasons:
+        typer.echo(f"  [{r.code}] {r.message}" + (f"  ({r.span.shown(base)})" if r.span else ""))
+    if dec.authority:
+        a = dec.authority
+        typer.echo(f"  依据 basis: {a.label} {a.record_id or ''} {a.span.shown(base) if a.span else ''} 法律依据 {a.legal_basis or '-'}")
+    if dec.consequence:
+        typer.echo(f"  后果 consequence: {dec.consequence}")
+    typer.echo(f"  修订 revision {dec.revision}  准入序号 admission seq {dec.admission_seq}")

@@ -179,3 +179,37 @@ def export_html(unit: Unit, output: OutOpt, directory: Policies = Path("policies
                 kind: KindOpt = None, group: GroupOpt = None) -> None:
     """导出为可打印的 HTML（打印为 PDF）— export as printable HTML."""
     _export("html", unit, directory, on, output, kind, group)
+
+
+# --------------------------------------------------------------------------- registers (issue 20)
+@export_app.command("registers")
+def export_registers_cmd(county: Annotated[str, typer.Option("--county", "-c", help="县级党委政府标识 county id")],
+                         output: OutOpt, directory: Policies = Path("policies")) -> None:
+    """导出一县的登记册（督查检查考核计划、借调、机制牌子、印章、考核评比、报表）为 Excel — export a county's registers."""
+    from ..compile.index import build_index
+    from ..sheets.importer import UsageError
+    from ..sheets.registers import export_registers
+
+    index = build_index(_load(directory))
+    if county not in index.units:
+        fail(f"未知单位 unknown unit: {county}", 2)
+    try:
+        rows = export_registers(index, county, output)
+    except UsageError as exc:
+        _usage(exc)
+    typer.echo(f"已导出 exported {rows} 行登记册 register row(s) → {output}")
+
+
+@import_app.command("registers")
+def import_registers_cmd(workbook: Annotated[Path, typer.Argument(help="登记册工作簿 .xlsx")], output: OutOpt,
+                         title: Annotated[str, typer.Option(help="文件说明 file title")] = "导入的登记册（示例）") -> None:
+    """把登记册工作簿导入为策略 YAML — import a registers workbook into policy YAML."""
+    from ..sheets.importer import UsageError
+    from ..sheets.registers import import_registers
+
+    try:
+        text, count = import_registers(workbook, title)
+    except UsageError as exc:
+        _usage(exc)
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"已导入 imported {count} 条登记册记录 record(s) → {output}")

@@ -14,7 +14,7 @@ from ..language.flow import Flow
 from ..store.tables import ApplicationRow, utcnow
 from .errors import Forbidden, Invalid, Refused
 from .facts import StepInput
-from .requests import AdmissionRequest
+from .requests import AdmissionRequest, SecondmentRequest
 from .statements import (
     _ADVISORY_LOCK, _INS_APP, _INS_COUNTER, _INS_FLOWDEF, _SEL_COUNTER, _SEL_FLOWDEF, _UPD_COUNTER, CHAIN_LOCK,
     GENESIS, _parse_request, _require_person, flow_revision,
@@ -38,16 +38,18 @@ class ApplyMixin:
             raise Invalid(f"申请引用了不存在的标识：{'、'.join(unknown)}", code="unknown-id",
                           details=[{"id": x} for x in unknown])
         applicant_info = self.index.units[unit]
-        if flow.kind.value == "admission" and applicant_info.kind not in (UnitKind.department, UnitKind.dispatched,
+        if flow.kind.value in ("admission", "secondment") and applicant_info.kind not in (UnitKind.department, UnitKind.dispatched,
                                                                            UnitKind.task_force):
-            raise Forbidden("事项准入由部门以自己的名义申请", code="applicant-not-department")
+            raise Forbidden("事项准入、借调准入由部门（机关）以自己的名义申请", code="applicant-not-department")
+        if flow.kind.value == "secondment" and self.index.units[payload.township].kind is not UnitKind.township:
+            raise Invalid(f"借调只能从乡镇(街道)借出：{payload.township} 不是乡镇(街道)", code="not-a-township")
         if flow.kind.value == "adjustment" and unit != payload.township:
             raise Forbidden("动态调整由乡镇(街道)为自己申请", code="applicant-not-township")
         targets = list(payload.targets) if isinstance(payload, AdmissionRequest) else [payload.township]
         app = ApplicationRow(
             id="(new)", flow_id=flow.id, flow_revision=revision, kind=flow.kind.value, state=flow.initial,
             phase=flow.state(flow.initial).phase.value, applicant_unit=applicant_info.attributed
-            if flow.kind.value == "admission" else unit, applicant_person=person, matter=payload.matter,
+            if flow.kind.value != "adjustment" else unit, applicant_person=person, matter=payload.matter,
             targets=targets, payload=payload.model_dump(mode="json"), state_since=on)
         apply_t = [i for i, t in enumerate(flow.transitions) if t.action == "apply"]
         step = StepInput("apply", unit, person, on)
@@ -96,4 +98,6 @@ class ApplyMixin:
 def _referenced_ids(payload) -> list[str]:
     if isinstance(payload, AdmissionRequest):
         return [payload.matter, payload.basis, *payload.targets]
+    if isinstance(payload, SecondmentRequest):
+        return [payload.township]
     return [x for x in (payload.township, payload.matter, payload.lead, payload.taken_by, *payload.departments) if x]

@@ -5,7 +5,7 @@ to add or remove a list entry).  Strict models: unknown fields are refused."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -59,6 +59,26 @@ class AdmissionRequest(StrictModel):
             raise ValueError("长期准入不写结束日期；它在下次动态调整时并入清单")
         if self.start and self.end and self.end < self.start:
             raise ValueError("结束日期早于拟进入日期")
+        return self
+
+
+class SecondmentRequest(StrictModel):
+    """借调准入申请（issue 20）：上级机关申请借调乡镇(街道)工作人员，以县为单位准入；期满人员返回乡镇。"""
+
+    township: Id = Field(title="借出乡镇(街道)")
+    count: int = Field(ge=1, le=1000, strict=True, title="人数")
+    start: BoundedDate = Field(title="借调起始日期")
+    end: BoundedDate = Field(title="借调结束日期（含当日；期满人员返回乡镇）")
+    reason: Text = Field(title="借调理由")
+    basis: Text | None = Field(default=None, title="依据（文号）")
+
+    #: what the application row records as its matter
+    matter: ClassVar[str] = "secondment"
+
+    @model_validator(mode="after")
+    def _term(self):
+        if self.end < self.start:
+            raise ValueError("结束日期早于起始日期")
         return self
 
 

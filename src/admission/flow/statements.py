@@ -21,7 +21,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from ..language.flow import Flow
 from ..store.tables import Application, Change, Counter, FlowDefinition, Opinion, TransitionLog
 from .errors import Invalid
-from .requests import AdjustmentRequest, AdmissionRequest
+from .requests import AdjustmentRequest, AdmissionRequest, SecondmentRequest
 
 GENESIS = "0" * 64
 
@@ -113,7 +113,7 @@ def _flow_from_json(text: str) -> Flow:
 
 
 def _parse_request(flow: Flow, data: dict):
-    model = AdmissionRequest if flow.kind.value == "admission" else AdjustmentRequest
+    model = {"admission": AdmissionRequest, "secondment": SecondmentRequest}.get(flow.kind.value, AdjustmentRequest)
     clean = {k: v for k, v in data.items() if not k.startswith("_")} if isinstance(data, dict) else data
     try:
         return model.model_validate(clean)

@@ -16,7 +16,7 @@ from ..language.flow import Flow, Phase
 from ..store.tables import Application, ApplicationRow, Opinion, OpinionRow, Refusal
 from .errors import Conflict, Forbidden, Invalid, PreconditionFailed, Refused, WorkflowError
 from .facts import OPINION_FACTS, PAST_FACTS, StepInput, compute
-from .requests import AdmissionRequest
+from .requests import AdmissionRequest, SecondmentRequest
 from .statements import (
     _INS_CHANGE, _INS_LOG, _INS_OPINION, _SEL_OPINION_OF, _SEL_OPINIONS, _SEL_PAST, _crash_point, _parse_request,
     _require_person, entry_hash,
@@ -160,7 +160,8 @@ class StepsMixin:
         old = flow.state(before).phase
         new = flow.state(to).phase
         if new == Phase.enter and old != Phase.enter:
-            start = step.effective or (payload.start if isinstance(payload, AdmissionRequest) else None) or step.on
+            start = step.effective or (payload.start if isinstance(payload, (AdmissionRequest, SecondmentRequest))
+                                       else None) or step.on
             approved = past.approved_on
             if approved and start < approved:
                 raise Invalid(f"进入日期 {start} 不能早于批准日期 {approved}", code="effective-before-approval")
@@ -170,6 +171,8 @@ class StepsMixin:
                             {**payload.model_dump(mode="json"), "effective": start.isoformat()})
                 return
             if isinstance(payload, AdmissionRequest) and payload.term == Term.short:
+                app.effective_until = payload.end
+            if isinstance(payload, SecondmentRequest):  # the staff return by the term's end; tick exits it after
                 app.effective_until = payload.end
             _add_change(conn, "admission-entered", app.id,
                         {"matter": app.matter, "targets": app.targets, "from": start.isoformat(),
@@ -266,7 +269,8 @@ class StepsMixin:
                 continue
             try:
                 self.step(app_id=app.id, action="exit", unit="system", person="system", on=on,
-                          reason=f"短期准入于 {app.effective_until} 期满，自动退出")
+                          reason=f"借调于 {app.effective_until} 期满，人员返回乡镇（逾期未办结，自动退出）"
+                          if app.kind == "secondment" else f"短期准入于 {app.effective_until} 期满，自动退出")
                 exited.append(app.id)
             except WorkflowError:
                 continue

@@ -136,3 +136,29 @@ class ExerciseKind(Labelled):
     enforcement_measure = ("enforcement_measure", "行政强制措施")
     license = ("license", "行政许可")
     other = ("other", "其他执法行为")
+
+
+class InspectionKind(Labelled):
+    """督查检查考核的类别（计划管理的对象）。"""
+
+    inspection = ("inspection", "督查")
+    check = ("check", "检查")
+    evaluation = ("evaluation", "考核/评比")
+
+
+class BoardKind(Labelled):
+    """村(社区)牌子的七类规范，及须经省级同意的机制与专岗。"""
+
+    outer_sign = ("outer_sign", "外挂牌子（按标准规范）")
+    inner_sign = ("inner_sign", "室内牌子（清理）")
+    rule_board = ("rule_board", "制度上墙牌（撤除）")
+    honour_board = ("honour_board", "荣誉牌匾（集中展示）")
+    publicity_board = ("publicity_board", "宣传牌（精简）")
+    functional_area = ("functional_area", "功能区标识（规范）")
+    service_desk = ("service_desk", "服务台")
+    mechanism = ("mechanism", "工作机制/议事协调机构")
+    post = ("post", "专人专岗")
+
+
+#: boards and mechanisms that need a province's consent however they are written (新设机制、专岗)
+CONSENT_BOARD_KINDS = frozenset({BoardKind.mechanism, BoardKind.post})

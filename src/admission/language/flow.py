@@ -31,6 +31,7 @@ class Phase(Labelled):
 class FlowKind(Labelled):
     admission = ("admission", "事项准入")
     adjustment = ("adjustment", "动态调整")
+    secondment = ("secondment", "借调准入")
 
 
 class Effect(Labelled):

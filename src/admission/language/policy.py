@@ -8,6 +8,10 @@ from pydantic import Field
 
 from .base import StrictModel
 from .flow import Calendar, Flow
+from .registers import (
+    BoardRegister, CommunityEvaluations, DataRequest, DocumentCount, Form, Inspection, InspectionPlan, SealScope,
+    SealUse, Secondment,
+)
 from .entities import (
     AdmissionRecord, Assignment, Basis, BurdenRule, Delegation, Exercise, UnitGroup, Matter, PowerList, TownshipList,
     TownshipTemplate, Unit, VillageList, VillageTemplate,
@@ -37,6 +41,24 @@ class PolicyFile(StrictModel):
     exercises: list[Exercise] = Field(default_factory=list, title="职权行使记录")
     flows: list[Flow] = Field(default_factory=list, title="流程定义（准入、动态调整）")
     calendars: list[Calendar] = Field(default_factory=list, title="工作日历")
+    inspection_plans: list[InspectionPlan] = Field(default_factory=list, title="督查检查考核计划")
+    inspections: list[Inspection] = Field(default_factory=list, title="督查检查考核开展记录")
+    document_counts: list[DocumentCount] = Field(default_factory=list, title="发文会议数量（与基准年比较）")
+    secondments: list[Secondment] = Field(default_factory=list, title="借调乡镇(街道)人员")
+    board_registers: list[BoardRegister] = Field(default_factory=list, title="机制牌子目录")
+    seal_scopes: list[SealScope] = Field(default_factory=list, title="社区印章使用范围")
+    seal_uses: list[SealUse] = Field(default_factory=list, title="用印记录")
+    evaluation_items: list[CommunityEvaluations] = Field(default_factory=list, title="社区综合考核评比项目")
+    forms: list[Form] = Field(default_factory=list, title="报表目录")
+    data_requests: list[DataRequest] = Field(default_factory=list, title="填报要求记录")
+
+
+#: The register sections (issue 20) whose records carry an `id`.
+REGISTER_SECTIONS_BY_ID = ("inspection_plans", "inspections", "document_counts", "secondments", "seal_uses",
+                           "forms", "data_requests")
+#: Every register section, in file order.
+REGISTER_SECTIONS = ("inspection_plans", "inspections", "document_counts", "secondments", "board_registers",
+                     "seal_scopes", "seal_uses", "evaluation_items", "forms", "data_requests")
 
 
 #: Sections whose records carry an id, with the attribute naming it; ids are unique per section.
@@ -45,6 +67,8 @@ ID_SECTIONS: dict[str, str] = {
     "village_templates": "id", "delegations": "id", "admissions": "id", "assignments": "id",
     "township_lists": "township", "village_lists": "village", "flows": "id", "calendars": "id",
     "burden_rules": "id", "unit_groups": "id", "exercises": "id",
+    **{section: "id" for section in REGISTER_SECTIONS_BY_ID},
+    "board_registers": "unit", "seal_scopes": "community", "evaluation_items": "community",
 }
 
 
@@ -71,4 +95,14 @@ class Policy:
     burden_rules: dict[str, BurdenRule] = field(default_factory=dict)
     unit_groups: dict[str, UnitGroup] = field(default_factory=dict)
     exercises: dict[str, Exercise] = field(default_factory=dict)
+    inspection_plans: dict[str, InspectionPlan] = field(default_factory=dict)
+    inspections: dict[str, Inspection] = field(default_factory=dict)
+    document_counts: dict[str, DocumentCount] = field(default_factory=dict)
+    secondments: dict[str, Secondment] = field(default_factory=dict)
+    board_registers: dict[str, BoardRegister] = field(default_factory=dict)
+    seal_scopes: dict[str, SealScope] = field(default_factory=dict)
+    seal_uses: dict[str, SealUse] = field(default_factory=dict)
+    evaluation_items: dict[str, CommunityEvaluations] = field(default_factory=dict)
+    forms: dict[str, Form] = field(default_factory=dict)
+    data_requests: dict[str, DataRequest] = field(default_factory=dict)
     stats: dict = field(default_factory=dict, compare=False)

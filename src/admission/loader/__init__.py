@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from .. import __version__, code_digest
 from ..diagnostics import Diagnostic, PolicyError, Severity, Span
 from ..language import codec
-from ..language.policy import ID_SECTIONS, LANGUAGE_VERSION, Policy, PolicyFile
+from ..language.policy import ID_SECTIONS, LANGUAGE_VERSION, REGISTER_SECTIONS, Policy, PolicyFile
 from .messages import Locator, translate
 from .derive import derived_lists
 from .groups import expand_groups
@@ -324,6 +324,7 @@ def validate_tree(root: str | Path, options: LoadOptions = LoadOptions(),
         flows=index["flows"], calendars=index["calendars"], burden_rules=index["burden_rules"],
         unit_groups=index["unit_groups"],
         exercises=index["exercises"],
+        **{section: index[section] for section in REGISTER_SECTIONS},
         stats={"files": len(paths), "bytes": sum(len(r) for r in raws), "parsed": parsed},
     )
     return LoadResult(policy, sorted(diags, key=Diagnostic.sort_key), parsed=parsed)

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from ..diagnostics import Diagnostic
 from ..language import entities as e
+from ..language import registers as r
 from ..language.enums import UnitKind as K
 from ..language.names import name_table, resolve_name
 from ..language.policy import ID_SECTIONS, PolicyFile
@@ -49,6 +50,20 @@ REFERENCES: dict[type[BaseModel], dict[str, tuple[str, frozenset | None]]] = {
     e.BurdenRule: {"basis": ("bases", None)},
     e.UnitGroup: {"county": ("units", frozenset({K.government})), "members": ("units", PLACE)},
     e.Exercise: {"unit": ("units", PLACE), "matter": ("matters", None)},
+    r.Approval: {"by": ("units", frozenset({K.government}))},
+    r.PlanItem: {"targets": ("units", PLACE)},
+    r.OneOffItem: {"targets": ("units", PLACE)},
+    r.InspectionPlan: {"department": ("units", ACTOR - {K.township})},
+    r.Inspection: {"department": ("units", ACTOR - {K.township}), "target": ("units", PLACE)},
+    r.DocumentCount: {"unit": ("units", ACTOR)},
+    r.Secondment: {"township": ("units", frozenset({K.township})), "organ": ("units", ACTOR - {K.township})},
+    r.BoardRegister: {"unit": ("units", PLACE)},
+    r.SealScope: {"community": ("units", frozenset({K.village}))},
+    r.SealUse: {"community": ("units", frozenset({K.village})), "requested_by": ("units", None)},
+    r.CommunityEvaluations: {"community": ("units", frozenset({K.village}))},
+    r.EvaluationItem: {"department": ("units", ACTOR - {K.township})},
+    r.Form: {"department": ("units", ACTOR), "targets": ("units", PLACE)},
+    r.DataRequest: {"department": ("units", ACTOR), "unit": ("units", PLACE)},
 }
 
 _SECTION_WORD = {
@@ -56,6 +71,9 @@ _SECTION_WORD = {
     "village_templates": "村(社区)清单模板", "delegations": "赋权", "admissions": "准入记录",
     "assignments": "下派记录", "township_lists": "乡镇清单", "village_lists": "村(社区)清单",
     "flows": "流程", "calendars": "工作日历", "burden_rules": "减负规则", "unit_groups": "接收单位集合", "exercises": "职权行使记录",
+    "inspection_plans": "督查检查考核计划", "inspections": "督查检查考核记录", "document_counts": "发文会议记录",
+    "secondments": "借调记录", "board_registers": "机制牌子目录", "seal_scopes": "印章使用范围", "seal_uses": "用印记录",
+    "evaluation_items": "考核评比项目", "forms": "报表", "data_requests": "填报要求记录",
 }
 
 

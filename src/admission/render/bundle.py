@@ -18,6 +18,7 @@ from ..evaluate.checks import run_checks
 from ..compile.index import Index, build_index
 from ..language import Policy
 from ..language.enums import UnitKind
+from .burden import burden_view
 from .county import county_view
 from .data import counties_of, township_items, townships_of
 from .department import department_view
@@ -34,7 +35,7 @@ DIAGRAMS_ON = dt.date(2026, 11, 23)
 TOWNSHIP = "370402101"
 DEPARTMENT = "11370402MB4668964R"
 MATTER = "ZF-CF-013"
-PREFIXES = ("county-", "unit-", "department-", "matter-", "flow-")
+PREFIXES = ("county-", "unit-", "department-", "matter-", "flow-", "burden-")
 
 
 def unit_file(uid: str, form: str = "summary") -> str:
@@ -83,6 +84,8 @@ def diagram_set(policy: Policy, index: Index | None = None, on: dt.date = DIAGRA
                                               unit_href=unit_href)
     for fid in sorted(policy.flows):
         out[f"flow-{fid}"] = flow_view(policy, fid)
+    if township:
+        out[f"burden-{township}"] = burden_view(index, township, on)
     return out
 
 
@@ -114,7 +117,8 @@ def render_all(policy: Policy, out_dir: Path, on: dt.date = DIAGRAMS_ON, formats
 def _readme(graphs: dict[str, graphviz.Digraph], on: dt.date) -> str:
     what = {"county-": "县(区)总览：乡镇 × 清单类别计数，各乡镇问题数",
             "unit-": "乡镇视图", "department-": "部门视图：牵头、承接收回、赋权、准入、下派（逐乡镇）",
-            "matter-": "事项视图：各乡镇的责任主体", "flow-": "流程定义（状态按阶段分组）"}
+            "matter-": "事项视图：各乡镇的责任主体", "flow-": "流程定义（状态按阶段分组）",
+            "burden-": "负担一览：清单事项、下派、督查检查、借调、牌子、表格，各对上限与基准年"}
     lines = ["# diagrams/ — 由 `admission render all` 生成，请勿手改 (generated; do not edit)", "",
              f"Renders of `policies/` on {on} (DOT sources and SVGs).  Regenerate with:", "",
              "```sh", ".venv/bin/admission render all --policies policies --out diagrams", "```", "",

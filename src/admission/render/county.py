@@ -59,6 +59,13 @@ def county_view(policy: Policy, index: Index, county: str, *, on: dt.date, findi
                 county_findings.append(f)
         totals.update(n)
         rows.append((t, n, mine, index.units[t].active(d)))
+    # findings about the county's own departments (a register's plan or document count) count for the county
+    depts = {u for u, i in index.units.items() if i.county == county and i.kind == UnitKind.department}
+    for f in sort_findings(f for f in findings if f not in county_findings):
+        hit = next((u for u in sorted(depts) if involves_unit(f, policy, u)), None)
+        if hit is not None:
+            county_findings.append(f)
+            per_rule.setdefault(f.code, []).append(hit)
 
     g = new_graph(f"county_{county}", label=f"{c.name}（{county}）乡镇(街道)履职事项总览 · {on}", rankdir="TB")
     depts = sum(1 for i in index.units.values() if i.kind == UnitKind.department and i.county == county)

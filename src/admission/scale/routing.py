@@ -45,6 +45,18 @@ def unit_refs(rec) -> tuple[list[str], list[str]]:
 
 
 
+#: The register sections (issue 20): the units whose shards hold a record.  A register's findings
+#: are keyed "<unit>/<record>" by the first of these (a form: by the units it asks), so one shard
+#: owns each.
+REGISTER_HOME = {
+    "inspection_plans": lambda r: (r.department,), "inspections": lambda r: (r.target,),
+    "document_counts": lambda r: (r.unit,), "secondments": lambda r: (r.township,),
+    "board_registers": lambda r: (r.unit,), "seal_scopes": lambda r: (r.community,),
+    "seal_uses": lambda r: (r.community,), "evaluation_items": lambda r: (r.community,),
+    "forms": lambda r: r.targets, "data_requests": lambda r: (r.unit,),
+}
+
+
 class Routing:
     """Global facts a file's routing depends on: each unit's shard, attribution, ancestry."""
 
@@ -150,6 +162,8 @@ def route_policy_file(pf: PolicyFile, okey: str, routing: Routing, store: Bundle
             elif section == "exercises":
                 targets = [home[rec.unit]]
                 owned_kind[targets[0]] = "exercises"
+            elif section in REGISTER_HOME:
+                targets = list(dict.fromkeys(home[u] for u in REGISTER_HOME[section](rec)))
             else:  # pragma: no cover - every section is routed above
                 raise AssertionError(section)
             refs, takers = unit_refs(rec)

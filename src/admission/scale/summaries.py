@@ -29,10 +29,10 @@ from .store import BundleStore
 class Light:
     """What the cross-file checks need of a record that is not a unit: its id, span, name."""
 
-    __slots__ = ("id", "township", "village", "span", "name", "anchor")
+    __slots__ = ("id", "township", "village", "unit", "community", "span", "name", "anchor")
 
     def __init__(self, attr: str, key: str, span, name, anchor):
-        self.id = self.township = self.village = None
+        self.id = self.township = self.village = self.unit = self.community = None
         setattr(self, attr, key)
         self.span = span
         self.name = name

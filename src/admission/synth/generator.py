@@ -15,13 +15,14 @@ from .geography import Geography
 from .inject import Injection
 from .inject_pushdowns import PushdownInjections
 from .inject_structure import StructuralInjections
+from .registers import Registers
 from .records import City, County, Matter, Town, Village
 from .township import TownshipLists
 from .village import VillageLists
 
 
 class Generator(Geography, Catalogue, Departments, TownshipLists, VillageLists, Delegations, Assignments,
-                Exercises, Injection, StructuralInjections, PushdownInjections):
+                Exercises, Registers, Injection, StructuralInjections, PushdownInjections):
     """Three random streams: `rng` for the tree, `rng_inj` for the injections and `rng_asg` for
     the assignments, each seeded from `seed`."""
 
@@ -48,6 +49,8 @@ class Generator(Geography, Catalogue, Departments, TownshipLists, VillageLists, 
         self.seq = {"asg": 0}
         self._norm_cache: dict[str, tuple[str, dict]] = {}
         self._vest_memo: dict[tuple[str, str], bool] = {}
+        self.reg_villages: set[str] = set()  # villages an injected register names
+        self.reg_over: set[str] = set()  # departments given an over-limit plan
 
     def build(self) -> None:
         """A valid tree: places, catalogue, departments, lists, then delegations and admissions."""

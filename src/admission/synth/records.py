@@ -75,6 +75,7 @@ class County:
         self.admissions: list[dict] = []
         self.assignments: list[dict] = []
         self.exercises: list[dict] = []
+        self.registers: dict[str, list[str]] = {}  # register section -> its YAML lines (issue 20)
         self.matters: list[Matter] = []  # matters defined in this county's file (injections)
         self.extra_templates: list[tuple] = []  # (id, name, basic matters) core-only templates
         self.used: set[str] = set()  # matters listed, delegated or admitted anywhere in the county

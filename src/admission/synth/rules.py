@@ -25,6 +25,9 @@ RULES: tuple[str, ...] = (
     "village-list-responsible",
     "basis-undated",
     "exercise-without-power",
+    "inspection-outside-plan", "inspection-plan-over-limit", "documents-above-baseline", "meetings-above-baseline",
+    "secondment-without-admission", "secondment-overdue", "board-outside-register", "board-without-consent",
+    "seal-use-outside-scope", "evaluation-not-listed", "form-duplicate-fields", "form-not-registered",
 )
 
 #: The rules injected through an assignment: they run last, so that they see the final lists.

@@ -33,6 +33,7 @@ def generate(out_dir: Path, townships: int, seed: int = 0, templates: bool = Tru
     gen.inject(violations)
     gen.assignments()
     gen.exercises()
+    gen.registers()
     w = Writer(gen, out_dir)
     w.province()
     for city in gen.cities:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..language.policy import REGISTER_SECTIONS
 from .draws import D
 from .exercises import exercise_line
 from .generator import Generator
@@ -88,6 +89,10 @@ class Writer:
             if records:
                 w.append(f"{key}:\n")
                 w += [line(r) for r in records]
+        for key in REGISTER_SECTIONS:
+            if c.registers.get(key):
+                w.append(f"{key}:\n")
+                w += c.registers[key]
         self.write(f"{self.g.province_name}/{c.city.name}/{c.name}.yaml", "".join(w))
 
     def county_units(self, c: County) -> list[str]:

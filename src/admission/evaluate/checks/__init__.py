@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from ...diagnostics import Diagnostic
 from ...compile.index import Index, build_index
 from ...language import Policy
-from . import bases, counts, delegations, exercises, lapses, overlap, owners, pushdown, templates, villages
+from . import bases, counts, delegations, exercises, lapses, overlap, owners, pushdown, registers, templates, villages
 from .registry import Context, Family, Registry, Rule, finding
 
 __all__ = ["REGISTRY", "Context", "Family", "Registry", "Rule", "all_rules", "finding", "iter_findings",
@@ -23,7 +23,7 @@ __all__ = ["REGISTRY", "Context", "Family", "Registry", "Rule", "all_rules", "fi
 
 #: Every family in the order the checks run and docs/semantics.md lists them.
 REGISTRY = Registry(m.FAMILY for m in (overlap, owners, pushdown, delegations, lapses, templates, counts, villages,
-                                            bases, exercises))
+                                            bases, exercises, registers))
 
 
 def all_rules() -> dict[str, Rule]:

@@ -29,6 +29,8 @@ SUBJECTS: dict[str, str] = {
     "basis": '`"<basis id>/<record id>"` 依据标识/引用它的赋权、准入或下派编号（证明事项：所在村的编号）',
     "list": '`"<unit>/<kind>"` 乡镇或村(社区)编号/清单类别；模板 `"<owner>/<template>/<kind>"`',
     "exercise": "the exercise id 职权行使记录编号",
+    "unit/record": '`"<unit id>/<record>"` 承受负担的单位编号/登记记录（督查检查、借调、用印、填报的记录编号，计划、发文记录编号，'
+                   '牌子编号或名称，两张重复字段的报表 `<表>+<表>`）',
 }
 
 
