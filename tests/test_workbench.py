@@ -135,3 +135,21 @@ def test_a_form_post_without_json_reaches_the_workbench_and_csrf_refuses_it(api)
     assert r.status_code == 403 and "CSRF" in r.text
     # the API keeps refusing forms
     assert c.post("/v1/decisions", data={"a": "b"}, headers=api.h("reader")).status_code == 415
+
+
+def test_demo_needs_a_reviewing_office_and_says_so(tmp_path):
+    """Without the bundled 编办's `flow_roles: [reviewer]` the example cannot show the review
+    workflow: `admission demo` refuses, naming what is missing (issue 14)."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from admission.cli.main import app
+    from flowkit import ROOT
+
+    root = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", root)
+    units = root / "zaozhuang" / "shizhong.yaml"
+    units.write_text(units.read_text(encoding="utf-8").replace(", flow_roles: [reviewer]", ""), encoding="utf-8")
+    res = CliRunner().invoke(app, ["demo", "-p", str(root), "--db", f"sqlite:///{tmp_path / 'd.db'}", "--on", DAY])
+    assert res.exit_code == 1 and "flow_roles: [reviewer]" in res.output

@@ -56,7 +56,7 @@ def test_the_workbench_in_a_real_browser(tmp_path, db):
     url = make_db_url(db, tmp_path)
     made = subprocess.run([ADMISSION, "demo", "-p", str(root), "--db", url, "--on", TODAY, "--json"],
                           capture_output=True, text=True, check=True, cwd=tmp_path)
-    demo = json.loads(made.stdout)
+    demo = json.loads(made.stdout)["demo"]
     tokens = {t["role"]: t["token"] for t in demo["tokens"]}
     fresh = demo["applications"][0]["id"]
     assert demo["applications"][0]["state"] == "consulting"
