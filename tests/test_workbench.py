@@ -153,3 +153,27 @@ def test_demo_needs_a_reviewing_office_and_says_so(tmp_path):
     units.write_text(units.read_text(encoding="utf-8").replace(", flow_roles: [reviewer]", ""), encoding="utf-8")
     res = CliRunner().invoke(app, ["demo", "-p", str(root), "--db", f"sqlite:///{tmp_path / 'd.db'}", "--on", DAY])
     assert res.exit_code == 1 and "flow_roles: [reviewer]" in res.output
+
+
+def test_actions_go_through_the_service_with_the_pages_version_and_say_why_they_are_refused(api):
+    aid = api.apply()["id"]
+    c = api.client
+    sign_in(c, api.tokens["town"])
+    page = c.get(f"/review/applications/{aid}")
+    version = re.search(r'name="version" value="(\d+)"', page.text).group(1)
+    token = csrf_of(page.text)
+    wrong = c.post(f"/review/applications/{aid}/act",
+                   data={"csrf": token, "version": version, "action": "review", "person": "王镇长"})
+    assert wrong.status_code == 403 and "令牌角色 township 不能办理 review" in wrong.text
+    stale = c.post(f"/review/applications/{aid}/act", data={"csrf": token, "version": str(int(version) + 5),
+                                                             "action": "opinion", "stance": "agree", "person": "王镇长"})
+    assert stale.status_code == 412 and "未能办理" in stale.text  # If-Match: the page was drawn from an older version
+    done = c.post(f"/review/applications/{aid}/act", data={"csrf": token, "version": version, "action": "opinion",
+                                                            "stance": "agree", "person": "王镇长"},
+                  follow_redirects=False)
+    assert done.status_code == 303
+    opinions = api.get(f"/v1/applications/{aid}/opinions", who="admin").json()
+    assert [(o["unit"], o["stance"], o["person"]) for o in opinions] == [(TOWN, "agree", "王镇长")]
+    # the same application is missing for another county's admin, exactly as a missing one is
+    sign_in(c, api.tokens["other_admin"])
+    assert c.get(f"/review/applications/{aid}").text == c.get("/review/applications/WF-NOPE").text
