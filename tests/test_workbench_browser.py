@@ -72,6 +72,8 @@ def test_the_workbench_in_a_real_browser(tmp_path, db):
             page.on("request", lambda req: external.append(req.url) if not req.url.startswith(base) else None)
             page.goto(f"{base}/review")
             assert "/review/login" in page.url
+            if role == "reviewer":
+                assert serious(axe.run(page)) == []
             page.fill("#token", tokens[role])
             page.click("form.login button[type=submit]")
             assert "/review/login" not in page.url, page.content()[:500]
@@ -125,6 +127,7 @@ def test_the_workbench_in_a_real_browser(tmp_path, db):
         town = signed_in("township")
         town.goto(f"{base}/review/tasks")
         assert fresh in town.text_content("#h-wait + table")
+        assert serious(axe.run(town)) == []
         town.goto(f"{base}/review/applications/{fresh}")
         # the township cannot review: the form says why, and posting it is refused with the reason
         assert "不能办理" in town.text_content("#why-review")
