@@ -89,7 +89,7 @@ async def tasks(request: Request, s: SessionDep) -> Response:
     today = state.today()
     waiting, overdue, others = await state.reading(_mine, rt, s, today)
     return render(request, "tasks.html", waiting=waiting, overdue=overdue, others=others, today=today,
-                  names=_names(rt), states=_states(rt))
+                  names=_names(rt), states=_states(rt), matter=lambda mid: U.name_of_matter(rt.policy, mid))
 
 
 def _names(rt):
