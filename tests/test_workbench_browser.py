@@ -88,6 +88,9 @@ def test_the_workbench_in_a_real_browser(tmp_path, db):
         counts = {k: rv.text_content(f"#count-{k}") for k in ("total", "basic", "cooperative", "returned")}
         assert counts == {"total": "340", "basic": "117", "cooperative": "99", "returned": "124"}
         assert serious(axe.run(rv)) == []
+        rv.emulate_media(media="print")  # printed: the lists without the page's navigation and forms
+        assert not rv.is_visible("header.top") and rv.is_visible("#table-returned")
+        rv.emulate_media(media="screen")
         # an entry's YAML lines, relative to the policy root, with the span highlighted
         with rv.expect_navigation():
             rv.locator("#table-basic a.src").first.click()
@@ -158,6 +161,9 @@ def test_the_workbench_in_a_real_browser(tmp_path, db):
                  for i in range(1, ap.locator("#history tr").count())]
         assert steps == ["apply", "opinion", "review", "approve", "enter"]
         assert ap.text_content("#chain").startswith("审计链完整")
+        ap.emulate_media(media="print")
+        assert not ap.is_visible("section.actions") and ap.is_visible("#history")
+        ap.emulate_media(media="screen")
         assert serious(axe.run(ap)) == []
         # the admission entered shows on 永安镇's page
         ap.goto(f"{base}/review/unit/{YONGAN}")
