@@ -177,3 +177,21 @@ def test_actions_go_through_the_service_with_the_pages_version_and_say_why_they_
     # the same application is missing for another county's admin, exactly as a missing one is
     sign_in(c, api.tokens["other_admin"])
     assert c.get(f"/review/applications/{aid}").text == c.get("/review/applications/WF-NOPE").text
+
+
+def test_the_reviewer_answers_a_dissent_from_the_dossier(api):
+    aid = api.apply()["id"]
+    r = api.post(f"/v1/applications/{aid}/opinions", {"stance": "dissent", "text": "人手不足"}, who="town", person="王镇长")
+    assert r.status_code == 201, r.text
+    c = api.client
+    sign_in(c, api.tokens["bb"])
+    page = c.get(f"/review/applications/{aid}")
+    assert '<form method="post" action="/review/applications/' + aid + '/act" aria-label="答复不同意见 answer"' in page.text
+    version = re.search(r'name="version" value="(\d+)"', page.text).group(1)
+    done = c.post(f"/review/applications/{aid}/act", follow_redirects=False,
+                  data={"csrf": csrf_of(page.text), "version": version, "action": "answer", "township": TOWN,
+                        "text": "已协调区财政局随事拨付经费", "person": "编办-王五"})
+    assert done.status_code == 303
+    answered = api.get(f"/v1/applications/{aid}/opinions", who="admin").json()
+    assert [(o["answer"], o["answered_by"]) for o in answered] == [("已协调区财政局随事拨付经费", "编办-王五")]
+    assert 'aria-label="答复不同意见 answer"' not in c.get(f"/review/applications/{aid}").text  # answered once
