@@ -135,3 +135,63 @@ def test_a_form_post_without_json_reaches_the_workbench_and_csrf_refuses_it(api)
     assert r.status_code == 403 and "CSRF" in r.text
     # the API keeps refusing forms
     assert c.post("/v1/decisions", data={"a": "b"}, headers=api.h("reader")).status_code == 415
+
+
+def test_demo_needs_a_reviewing_office_and_says_so(tmp_path):
+    """Without the bundled 编办's `flow_roles: [reviewer]` the example cannot show the review
+    workflow: `admission demo` refuses, naming what is missing (issue 14)."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from admission.cli.main import app
+    from flowkit import ROOT
+
+    root = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", root)
+    units = root / "zaozhuang" / "shizhong.yaml"
+    units.write_text(units.read_text(encoding="utf-8").replace(", flow_roles: [reviewer]", ""), encoding="utf-8")
+    res = CliRunner().invoke(app, ["demo", "-p", str(root), "--db", f"sqlite:///{tmp_path / 'd.db'}", "--on", DAY])
+    assert res.exit_code == 1 and "flow_roles: [reviewer]" in res.output
+
+
+def test_actions_go_through_the_service_with_the_pages_version_and_say_why_they_are_refused(api):
+    aid = api.apply()["id"]
+    c = api.client
+    sign_in(c, api.tokens["town"])
+    page = c.get(f"/review/applications/{aid}")
+    version = re.search(r'name="version" value="(\d+)"', page.text).group(1)
+    token = csrf_of(page.text)
+    wrong = c.post(f"/review/applications/{aid}/act",
+                   data={"csrf": token, "version": version, "action": "review", "person": "王镇长"})
+    assert wrong.status_code == 403 and "令牌角色 township 不能办理 review" in wrong.text
+    stale = c.post(f"/review/applications/{aid}/act", data={"csrf": token, "version": str(int(version) + 5),
+                                                             "action": "opinion", "stance": "agree", "person": "王镇长"})
+    assert stale.status_code == 412 and "未能办理" in stale.text  # If-Match: the page was drawn from an older version
+    done = c.post(f"/review/applications/{aid}/act", data={"csrf": token, "version": version, "action": "opinion",
+                                                            "stance": "agree", "person": "王镇长"},
+                  follow_redirects=False)
+    assert done.status_code == 303
+    opinions = api.get(f"/v1/applications/{aid}/opinions", who="admin").json()
+    assert [(o["unit"], o["stance"], o["person"]) for o in opinions] == [(TOWN, "agree", "王镇长")]
+    # the same application is missing for another county's admin, exactly as a missing one is
+    sign_in(c, api.tokens["other_admin"])
+    assert c.get(f"/review/applications/{aid}").text == c.get("/review/applications/WF-NOPE").text
+
+
+def test_the_reviewer_answers_a_dissent_from_the_dossier(api):
+    aid = api.apply()["id"]
+    r = api.post(f"/v1/applications/{aid}/opinions", {"stance": "dissent", "text": "人手不足"}, who="town", person="王镇长")
+    assert r.status_code == 201, r.text
+    c = api.client
+    sign_in(c, api.tokens["bb"])
+    page = c.get(f"/review/applications/{aid}")
+    assert '<form method="post" action="/review/applications/' + aid + '/act" aria-label="答复不同意见 answer"' in page.text
+    version = re.search(r'name="version" value="(\d+)"', page.text).group(1)
+    done = c.post(f"/review/applications/{aid}/act", follow_redirects=False,
+                  data={"csrf": csrf_of(page.text), "version": version, "action": "answer", "township": TOWN,
+                        "text": "已协调区财政局随事拨付经费", "person": "编办-王五"})
+    assert done.status_code == 303
+    answered = api.get(f"/v1/applications/{aid}/opinions", who="admin").json()
+    assert [(o["answer"], o["answered_by"]) for o in answered] == [("已协调区财政局随事拨付经费", "编办-王五")]
+    assert 'aria-label="答复不同意见 answer"' not in c.get(f"/review/applications/{aid}").text  # answered once

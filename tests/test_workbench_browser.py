@@ -56,7 +56,7 @@ def test_the_workbench_in_a_real_browser(tmp_path, db):
     url = make_db_url(db, tmp_path)
     made = subprocess.run([ADMISSION, "demo", "-p", str(root), "--db", url, "--on", TODAY, "--json"],
                           capture_output=True, text=True, check=True, cwd=tmp_path)
-    demo = json.loads(made.stdout)
+    demo = json.loads(made.stdout)["demo"]
     tokens = {t["role"]: t["token"] for t in demo["tokens"]}
     fresh = demo["applications"][0]["id"]
     assert demo["applications"][0]["state"] == "consulting"
@@ -72,6 +72,8 @@ def test_the_workbench_in_a_real_browser(tmp_path, db):
             page.on("request", lambda req: external.append(req.url) if not req.url.startswith(base) else None)
             page.goto(f"{base}/review")
             assert "/review/login" in page.url
+            if role == "reviewer":
+                assert serious(axe.run(page)) == []
             page.fill("#token", tokens[role])
             page.click("form.login button[type=submit]")
             assert "/review/login" not in page.url, page.content()[:500]
@@ -86,6 +88,9 @@ def test_the_workbench_in_a_real_browser(tmp_path, db):
         counts = {k: rv.text_content(f"#count-{k}") for k in ("total", "basic", "cooperative", "returned")}
         assert counts == {"total": "340", "basic": "117", "cooperative": "99", "returned": "124"}
         assert serious(axe.run(rv)) == []
+        rv.emulate_media(media="print")  # printed: the lists without the page's navigation and forms
+        assert not rv.is_visible("header.top") and rv.is_visible("#table-returned")
+        rv.emulate_media(media="screen")
         # an entry's YAML lines, relative to the policy root, with the span highlighted
         with rv.expect_navigation():
             rv.locator("#table-basic a.src").first.click()
@@ -125,6 +130,7 @@ def test_the_workbench_in_a_real_browser(tmp_path, db):
         town = signed_in("township")
         town.goto(f"{base}/review/tasks")
         assert fresh in town.text_content("#h-wait + table")
+        assert serious(axe.run(town)) == []
         town.goto(f"{base}/review/applications/{fresh}")
         # the township cannot review: the form says why, and posting it is refused with the reason
         assert "不能办理" in town.text_content("#why-review")
@@ -155,6 +161,9 @@ def test_the_workbench_in_a_real_browser(tmp_path, db):
                  for i in range(1, ap.locator("#history tr").count())]
         assert steps == ["apply", "opinion", "review", "approve", "enter"]
         assert ap.text_content("#chain").startswith("审计链完整")
+        ap.emulate_media(media="print")
+        assert not ap.is_visible("section.actions") and ap.is_visible("#history")
+        ap.emulate_media(media="screen")
         assert serious(axe.run(ap)) == []
         # the admission entered shows on 永安镇's page
         ap.goto(f"{base}/review/unit/{YONGAN}")

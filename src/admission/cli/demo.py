@@ -6,12 +6,12 @@ government approves and enters, 永安镇 is consulted, 区委宣传部 applies.
 from __future__ import annotations
 
 import datetime as dt
-import json as jsonlib
 from typing import Annotated, Optional
 
 import typer
 
 from .common import DEFAULT_POLICIES, Policies, fail, load_or_exit
+from .output import emit_json
 from .serve import Db, _engine
 
 Opt = typer.Option
@@ -26,7 +26,7 @@ def demo_cmd(
     matter: Annotated[str, Opt(help="申请准入的事项 matter")] = "DJ-QT-025",
     basis: Annotated[str, Opt(help="依据 basis")] = "SD-BS-WM-2024",
     on: Annotated[Optional[str], Opt(help="办理日期 YYYY-MM-DD（默认北京时间今天；与 ADMISSION_TODAY 一致）")] = None,
-    json: Annotated[bool, Opt("--json", help="JSON 输出")] = False,
+    json: Annotated[bool, Opt("--json", help="JSON 输出（信封：ok、revision、diagnostics、demo）")] = False,
 ) -> None:
     """演示数据：每个角色一个令牌，几件处于不同状态的准入申请 — demo tokens and applications."""
     from zoneinfo import ZoneInfo
@@ -35,7 +35,7 @@ def demo_cmd(
     from ..flow.errors import WorkflowError
     from ..flow.runtime import open_runtime
 
-    policy = load_or_exit(policies)
+    policy = load_or_exit(policies, json=json)
     day = dt.date.fromisoformat(on) if on else dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
     reviewer = next((uid for uid, u in policy.units.items() if u.parent == county and "reviewer" in u.flow_roles), None)
     if reviewer is None:
@@ -77,9 +77,9 @@ def demo_cmd(
     finally:
         wf.db.dispose()
     if json:
-        typer.echo(jsonlib.dumps({"on": day.isoformat(), "tokens": [{"role": r, "unit": roles[r], "token": t}
-                                                                     for r, t in tokens.items()],
-                                  "applications": made}, ensure_ascii=False))
+        emit_json(True, policy.revision, (), demo={"on": day.isoformat(), "applications": made,
+                                                   "tokens": [{"role": r, "unit": roles[r], "token": t}
+                                                              for r, t in tokens.items()]})
         return
     typer.echo(f"演示数据 demo data（办理日期 {day}；启动 admission serve 时设 ADMISSION_TODAY={day}）")
     for r, t in tokens.items():

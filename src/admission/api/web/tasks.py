@@ -89,7 +89,7 @@ async def tasks(request: Request, s: SessionDep) -> Response:
     today = state.today()
     waiting, overdue, others = await state.reading(_mine, rt, s, today)
     return render(request, "tasks.html", waiting=waiting, overdue=overdue, others=others, today=today,
-                  names=_names(rt), states=_states(rt))
+                  names=_names(rt), states=_states(rt), matter=lambda mid: U.name_of_matter(rt.policy, mid))
 
 
 def _names(rt):
@@ -117,7 +117,9 @@ def _dossier(rt, s: Session, app_id: str):
         svg = inline_svg(output.render_bytes(flow_view(rt.policy, app.flow_id, counts={app.state: 1}), "svg"))
     return {"app": app, "history": history, "opinions": opinions, "chain": problems, "svg": svg,
             "refusals": rt.workflow.refusals(app_id), "actions": actions_for(rt, s, app),
-            "opinion_open": opinion_open(rt, s, app, opinions)}
+            "opinion_open": opinion_open(rt, s, app, opinions),
+            "to_answer": [o for o in opinions if o.stance == "dissent" and not o.answer]
+            if role_refusal(s.caller.role, {"reviewer"}, "答复") is None else []}
 
 
 def inline_svg(data: bytes) -> str:
@@ -165,7 +167,14 @@ async def act(request: Request, app_id: str) -> Response:
     except ValueError:
         return await _page(request, s, app_id, 428, refused="缺少页面版本（If-Match），请刷新后重试")
     try:
-        if action == "opinion":
+        if action == "answer":
+            why = role_refusal(s.caller.role, {"reviewer"}, "答复")
+            if why:
+                return await _page(request, s, app_id, 403, refused=why)
+            await state.reading(rt.workflow.answer_dissent, app_id=app_id, township=str(form.get("township") or ""),
+                                unit=s.caller.unit, person=person, text=str(form.get("text") or ""),
+                                on=state.today(), if_match=version)
+        elif action == "opinion":
             why = role_refusal(s.caller.role, {"township", "department"}, "意见")
             if why:
                 return await _page(request, s, app_id, 403, refused=why)

@@ -69,6 +69,26 @@ def children_of(policy) -> dict[str, list[str]]:
     return got
 
 
+_BY_UNIT: dict[int, dict[tuple[str, str], list]] = {}
+
+
+def by_unit(policy) -> dict[tuple[str, str], list]:
+    """("delegation", township or department) and ("assignment", receiver) / ("assigned-by",
+    sender) -> the records, once per policy, so a unit's page does not scan every record."""
+    got = _BY_UNIT.get(id(policy))
+    if got is None:
+        got = {}
+        for dl in policy.delegations.values():
+            for key in {*(("delegation", t) for t in dl.townships), ("delegation", dl.department)}:
+                got.setdefault(key, []).append(dl)
+        for a in policy.assignments.values():
+            got.setdefault(("assignment", a.to), []).append(a)
+            got.setdefault(("assigned-by", a.by), []).append(a)
+        _BY_UNIT.clear()
+        _BY_UNIT[id(policy)] = got
+    return got
+
+
 def name_of(policy, uid: str | None) -> str:
     u = policy.units.get(uid) if uid else None
     return u.name if u else (uid or "")
@@ -134,19 +154,22 @@ def unit_page(rt, uid: str, on: dt.date, visible, page: int = 1) -> UnitPage:
     else:
         return out
     places = {uid} | (set(children_of(policy).get(uid, ())) if info.kind == UnitKind.township else set())
-    for dl in policy.delegations.values():
-        if uid in dl.townships or (info.kind != UnitKind.township and dl.department == info.attributed):
-            due = _months_after(dl.evaluation.last or dl.since or on, dl.evaluation.every_months) if dl.evaluation else None
-            out.delegations.append({"id": dl.id, "matter": dl.matter, "matter_name": name_of_matter(policy, dl.matter),
-                                    "mode": dl.mode.label, "department": name_of(policy, dl.department),
-                                    "basis": dl.basis, "basis_name": _basis(policy, dl.basis), "since": dl.since,
-                                    "until": dl.until, "due": due, "overdue": bool(due and due < on),
-                                    "revoked": dl.revoked, "span": dl.span})
-    for a in policy.assignments.values():
-        if a.to in places or (info.kind not in (UnitKind.township, UnitKind.village) and a.by == uid):
-            out.assignments.append({"id": a.id, "matter": a.matter, "matter_name": name_of_matter(policy, a.matter),
-                                    "by": name_of(policy, a.by), "to": name_of(policy, a.to), "date": a.date,
-                                    "document": a.document, "kind": a.kind.label, "span": a.span})
+    by = by_unit(policy)
+    keys = [uid] if info.kind == UnitKind.township else list(dict.fromkeys((uid, info.attributed)))
+    for dl in {id(d): d for k in keys for d in by.get(("delegation", k), [])}.values():
+        due = _months_after(dl.evaluation.last or dl.since or on, dl.evaluation.every_months) if dl.evaluation else None
+        out.delegations.append({"id": dl.id, "matter": dl.matter, "matter_name": name_of_matter(policy, dl.matter),
+                                "mode": dl.mode.label, "department": name_of(policy, dl.department),
+                                "basis": dl.basis, "basis_name": _basis(policy, dl.basis), "since": dl.since,
+                                "until": dl.until, "due": due, "overdue": bool(due and due < on),
+                                "revoked": dl.revoked, "span": dl.span})
+    mine = [a for p in places for a in by.get(("assignment", p), [])]
+    if info.kind not in (UnitKind.township, UnitKind.village):
+        mine += by.get(("assigned-by", uid), [])
+    for a in mine:
+        out.assignments.append({"id": a.id, "matter": a.matter, "matter_name": name_of_matter(policy, a.matter),
+                                "by": name_of(policy, a.by), "to": name_of(policy, a.to), "date": a.date,
+                                "document": a.document, "kind": a.kind.label, "span": a.span})
     out.assignments.sort(key=lambda a: (a["date"], a["id"]))
     return out
 

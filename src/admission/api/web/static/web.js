@@ -9,3 +9,6 @@ document.querySelectorAll("details.graph[data-src]").forEach(function (d) {
     }).then(function (svg) { box.innerHTML = svg; }).catch(function () { d.dataset.loaded = ""; });
   });
 });
+document.querySelectorAll("[data-print]").forEach(function (b) {
+  b.addEventListener("click", function () { window.print(); });
+});
