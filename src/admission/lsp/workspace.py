@@ -16,7 +16,8 @@ from pathlib import Path
 from ..diagnostics import Diagnostic, Span
 from ..evaluate.checks import run_checks
 from ..language.policy import ID_SECTIONS, Policy, PolicyFile
-from ..loader import LoadOptions, LoadResult, parse_file_ex, parse_texts, policy_files, root_relative, validate_tree
+from ..loader import (LoadOptions, LoadResult, _flow_conditions, parse_file_ex, parse_texts, policy_files,
+                      root_relative, validate_tree)
 from ..loader.resolve import check_references, duplicates, reference_needs
 
 TEST_SUFFIXES = ("_test.yaml", "_test.yml")
@@ -138,10 +139,14 @@ class Workspace:
 
     # ------------------------------------------------------------------ diagnostics
     def loader_diagnostics(self, display: str) -> list[Diagnostic]:
-        """What the loader reports in `display`: its own parse errors, ids it defines twice or
-        that another file defines too, and its references to ids the tree does not have."""
-        _pf, own, _h = self.parsed.get(display, (None, [], {}))
+        """What the loader reports in `display`: its own parse errors, its guard conditions'
+        type errors, ids it defines twice or that another file defines too, and its references
+        to ids the tree does not have."""
+        pf, own, _h = self.parsed.get(display, (None, [], {}))
         out = list(own)
+        if pf is not None and pf.flows:
+            out += _flow_conditions([pf], {display: self.overlay.get(display, self.disk.get(display, b""))},
+                                    self.options.limits)
         out += [d for d in self.duplicate_ids if d.span and d.span.file == display]
         for d, _field in check_references(self.needs(display), self.index, self.partial):
             out.append(replace(d, span=self.token_span(d.span, d.subject)) if d.span and d.subject else d)
