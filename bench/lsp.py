@@ -64,6 +64,12 @@ async def measure(tree: Path, keystrokes: int, cache: Path) -> dict:
     client = LanguageClient("bench", "1")
     got: dict[str, asyncio.Event] = {}
     last: dict[str, list] = {}
+    checked = asyncio.Event()
+
+    @client.feature(lsp.WINDOW_LOG_MESSAGE)
+    def _logged(params: lsp.LogMessageParams) -> None:
+        if "检查完成 checked" in params.message or "invalid" in params.message:
+            checked.set()
 
     @client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
     def _published(params: lsp.PublishDiagnosticsParams) -> None:
@@ -88,22 +94,33 @@ async def measure(tree: Path, keystrokes: int, cache: Path) -> dict:
     opened = await until_published(lambda: client.text_document_did_open(lsp.DidOpenTextDocumentParams(
         lsp.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=text))))
     ready = time.perf_counter() - t0
-    times = []
-    for n in range(keystrokes):
-        body = typo if n % 2 == 0 else text
-        times.append(await until_published(lambda: client.text_document_did_change(lsp.DidChangeTextDocumentParams(
-            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=n + 2),
-            content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=body)]))))
-        codes = {d.code for d in last[uri] if d.severity == lsp.DiagnosticSeverity.Error}
-        assert ("unknown-reference" in codes) == (n % 2 == 0), codes
+    async def type_(count: int, first: int) -> list[float]:
+        out = []
+        for n in range(count):
+            body = typo if n % 2 == 0 else text
+            out.append(await until_published(lambda: client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+                text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=first + n),
+                content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=body)]))))
+            codes = {d.code for d in last[uri] if d.severity == lsp.DiagnosticSeverity.Error}
+            assert ("unknown-reference" in codes) == (n % 2 == 0), codes
+        return sorted(out)
+
+    during = await type_(min(keystrokes, 10), 2) if not checked.is_set() else []  # the first check runs meanwhile
+    await asyncio.wait_for(checked.wait(), 1200)
+    checked_at = time.perf_counter() - t0
+    times = await type_(keystrokes, 100)
+    checked.clear()
+    t_save = time.perf_counter()
     saved = await until_published(lambda: client.text_document_did_save(
         lsp.DidSaveTextDocumentParams(lsp.TextDocumentIdentifier(uri=uri))))
+    await asyncio.wait_for(checked.wait(), 1200)
+    saved_checked = time.perf_counter() - t_save
     rss, peak = rss_mb(pid)
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()
-    times.sort()
-    return {"file": target.relative_to(tree).as_posix(), "bytes": len(text.encode()), "ready": ready, "open": opened,
+    return {"during": during, "checked": checked_at, "saved_checked": saved_checked,
+            "file": target.relative_to(tree).as_posix(), "bytes": len(text.encode()), "ready": ready, "open": opened,
             "p50": statistics.median(times), "p95": times[min(len(times) - 1, int(len(times) * 0.95))],
             "max": times[-1], "save": saved, "rss": rss, "peak": peak}
 
@@ -114,7 +131,12 @@ def report(name: str, r: dict, target_ms: int) -> None:
     print(f"  start-up to first diagnostics {r['ready']:.2f} s (open {r['open'] * 1000:.0f} ms)")
     print(f"  keystroke → diagnostics  p50 {r['p50'] * 1000:.0f} ms  p95 {r['p95'] * 1000:.0f} ms"
           f"  max {r['max'] * 1000:.0f} ms  (target p95 < {target_ms} ms: {ok})")
-    print(f"  save → loader + checks published {r['save']:.2f} s")
+    if r["during"]:
+        d = r["during"]
+        print(f"  while the first check runs: p50 {statistics.median(d) * 1000:.0f} ms  max {d[-1] * 1000:.0f} ms"
+              f"  ({len(d)} keystrokes; the check runs in a thread beside the typing)")
+    print(f"  first check (full loader + checks) done {r['checked']:.1f} s after start")
+    print(f"  save → its file published {r['save']:.2f} s, the check run done {r['saved_checked']:.2f} s")
     print(f"  server RSS {r['rss']:.0f} MiB (peak {r['peak']:.0f} MiB)")
 
 

@@ -39,6 +39,10 @@ def test_a_keystroke_reparses_one_file_and_checks_it_against_the_whole_tree(tmp_
     assert ws.text(LISTS).splitlines()[d.span.line - 1][d.span.column - 1:d.span.end_column] == "SC-JC-001"
     ws.edit("shandong-catalogue.yaml", None)  # closed without saving: the disk again
     assert ws.loader_diagnostics(LISTS) == [] and ws.text(LISTS) == text and not ws.overlay
+    flow = "flows/admission.yaml"
+    ws.edit(flow, ws.text(flow).replace("when: not resources_declared", "when: not resources_declard", 1))
+    (d,) = ws.loader_diagnostics(flow)  # a guard reading a fact that does not exist
+    assert d.code == "bad-condition" and "resources_declard" in ws.text(flow).splitlines()[d.span.line - 1]
 
 
 def test_the_cursor_context_names_the_field_section_and_unit():

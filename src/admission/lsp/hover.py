@@ -8,7 +8,6 @@ import datetime as dt
 
 from lsprotocol import types as lsp
 
-from ..compile.index import build_index
 from ..evaluate.who import ROLE_LABELS, who
 from .fields import record_name
 from .navigate import id_at
@@ -18,18 +17,6 @@ from .workspace import Workspace
 _VIA = {"basic": "基本履职事项", "cooperative": "配合履职事项", "returned": "上级部门收回事项",
         "grant": "赋权", "entrust": "委托", "admission": "准入", "duty": "村(社区)履职事项",
         "assisting": "协助事项", "power_list": "权责清单"}
-_INDEX: dict[str, object] = {}
-
-
-def _index(ws: Workspace):
-    """The compiled index of the last full load, built once per revision."""
-    p = ws.current_policy()
-    if p is None:
-        return None
-    if p.revision not in _INDEX:
-        _INDEX.clear()
-        _INDEX[p.revision] = build_index(p)
-    return _INDEX[p.revision]
 
 
 def _label(value) -> str:
@@ -49,7 +36,7 @@ def matter_text(ws: Workspace, mid: str, unit: str | None, on: dt.date) -> list[
            f"- 设定依据 basis: {basis.number + ' ' + basis.title if basis else (m.basis or '—')}"]
     if m.levels:
         out.append(f"- 适用层级 levels: {'、'.join(lv.label for lv in m.levels)}")
-    index = _index(ws)
+    index = ws.compiled()
     if unit and index is not None and unit in ws.policy.units and mid in ws.policy.matters:
         roles = who(index, mid, unit, on)
         out += ["", f"**在 {_unit_name(ws, unit)} {on}** who:"]

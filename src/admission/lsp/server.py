@@ -89,6 +89,11 @@ class PolicyServer(LanguageServer):
                         continue
                     self.loader[display] = by_file.get(display, [])
                     self.send(display, force=display in saves)
+                errors = sum(1 for d in result.diagnostics if d.severity.value == "error")
+                found = sum(len(v) for v in (findings or {}).values())
+                self.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Info, message=(
+                    f"检查完成 checked: {errors} 个加载错误 loader error(s)，{found} 个问题 finding(s)"
+                    if findings is not None else f"校验失败 invalid: {errors} 个错误 error(s)")))
         finally:
             self.running = False
 

@@ -14,9 +14,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, Span
+from ..compile.index import Index, build_index
 from ..evaluate.checks import run_checks
 from ..language.policy import ID_SECTIONS, Policy, PolicyFile
-from ..loader import LoadOptions, LoadResult, parse_file_ex, parse_texts, policy_files, root_relative, validate_tree
+from ..loader import (LoadOptions, LoadResult, _flow_conditions, parse_file_ex, parse_texts, policy_files,
+                      root_relative, validate_tree)
 from ..loader.resolve import check_references, duplicates, reference_needs
 
 TEST_SUFFIXES = ("_test.yaml", "_test.yml")
@@ -38,6 +40,7 @@ class Workspace:
         self.duplicate_ids: list[Diagnostic] = []
         self.policy: Policy | None = None  # the last full load that succeeded (hover, who)
         self.findings: dict[str, list[Diagnostic]] = {}  # the checks' findings by file, from the last save
+        self._compiled: dict[str, Index] = {}  # policy revision -> compiled index
 
     # ------------------------------------------------------------------ files
     def display(self, path: str | Path) -> str | None:
@@ -138,10 +141,14 @@ class Workspace:
 
     # ------------------------------------------------------------------ diagnostics
     def loader_diagnostics(self, display: str) -> list[Diagnostic]:
-        """What the loader reports in `display`: its own parse errors, ids it defines twice or
-        that another file defines too, and its references to ids the tree does not have."""
-        _pf, own, _h = self.parsed.get(display, (None, [], {}))
+        """What the loader reports in `display`: its own parse errors, its guard conditions'
+        type errors, ids it defines twice or that another file defines too, and its references
+        to ids the tree does not have."""
+        pf, own, _h = self.parsed.get(display, (None, [], {}))
         out = list(own)
+        if pf is not None and pf.flows:
+            out += _flow_conditions([pf], {display: self.overlay.get(display, self.disk.get(display, b""))},
+                                    self.options.limits)
         out += [d for d in self.duplicate_ids if d.span and d.span.file == display]
         for d, _field in check_references(self.needs(display), self.index, self.partial):
             out.append(replace(d, span=self.token_span(d.span, d.subject)) if d.span and d.subject else d)
@@ -163,14 +170,17 @@ class Workspace:
     def check(self, on: dt.date, overlay: dict[str, bytes]) -> tuple[LoadResult, dict[str, list[Diagnostic]] | None]:
         """The whole loader over the tree with `overlay` (the buffers, copied: this runs beside
         the editing, in a worker thread) laid over it and, when the tree loads, the checks'
-        findings by file.  Nothing of the workspace changes here; `adopt` takes the result."""
+        findings by file; the compiled index comes along for the hovers.  Nothing of the
+        workspace changes here but that index cache; `adopt` takes the result."""
         result = validate_tree(self.root, self.options, overlay)
         if result.policy is None:
             return result, None
+        index = build_index(result.policy)
         by_file: dict[str, list[Diagnostic]] = {}
-        for f in run_checks(result.policy, on):
+        for f in run_checks(result.policy, on, index):
             if f.span:
                 by_file.setdefault(f.span.file, []).append(f)
+        self._compiled[result.policy.revision] = index
         return result, by_file
 
     def current_policy(self) -> Policy | None:
@@ -179,11 +189,21 @@ class Workspace:
             self.adopt(validate_tree(self.root, self.options, dict(self.overlay)), None)
         return self.policy
 
+    def compiled(self) -> Index | None:
+        """The compiled index of `current_policy` (who stands where), built once per revision."""
+        p = self.current_policy()
+        if p is None:
+            return None
+        if p.revision not in self._compiled:
+            self._compiled[p.revision] = build_index(p)
+        return self._compiled[p.revision]
+
     def adopt(self, result: LoadResult, findings: dict[str, list[Diagnostic]] | None) -> None:
         """Keep a check's policy (for hover) and findings; a tree that does not load keeps the
         last findings until it does."""
         if result.policy is not None:
             self.policy = result.policy
+            self._compiled = {k: v for k, v in self._compiled.items() if k == result.policy.revision}
         if findings is not None:
             self.findings = findings
 
