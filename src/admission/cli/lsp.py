@@ -7,12 +7,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import load_options, parse_date, today_in_china
+from .common import POLICIES_HELP, load_options, parse_date, today_in_china
 
 
 def lsp_cmd(
     root: Annotated[Optional[Path], typer.Option(
-        "--root", help="策略目录（默认：编辑器打开的工作区）policy root (default: the workspace folder)")] = None,
+        "--policies", "-p", "--root",
+        help=POLICIES_HELP + "（默认：编辑器打开的工作区 default: the editor's workspace folder）")] = None,
     on: Annotated[Optional[str], typer.Option("--on", help="检查日期（默认今天）date of the checks")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="不使用解析缓存 do not use the parse cache")] = False,
 ) -> None:
