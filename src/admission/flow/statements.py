@@ -160,16 +160,34 @@ def flow_revision(flow: Flow) -> str:
 _REVISIONS: dict[int, tuple[weakref.ref, str]] = {}  # id(flow) -> (the flow, weakly; its revision)
 
 
+_PARSED: dict[tuple, object] = {}  # (model, canonical JSON) -> the parsed request
+
+
 @lru_cache(maxsize=64)
 def _flow_from_json(text: str) -> Flow:
     return Flow.model_validate(json.loads(text))
 
 
 def _parse_request(flow: Flow, data: dict):
+    """The request model of a stored or submitted payload.  Every step of an application parses
+    the same payload again; the models are frozen, so one parse of a JSON value is kept (by its
+    canonical text; a value that is not plain JSON is parsed every time)."""
     model = AdmissionRequest if flow.kind.value == "admission" else AdjustmentRequest
     clean = {k: v for k, v in data.items() if not k.startswith("_")} if isinstance(data, dict) else data
     try:
-        return model.model_validate(clean)
+        key = (model, json.dumps(clean, sort_keys=True, ensure_ascii=False))
+    except (TypeError, ValueError):
+        key = None
+    hit = _PARSED.get(key) if key is not None else None
+    if hit is not None:
+        return hit
+    try:
+        parsed = model.model_validate(clean)
+        if key is not None:
+            if len(_PARSED) >= 1024:
+                _PARSED.clear()
+            _PARSED[key] = parsed
+        return parsed
     except ValidationError as exc:
         details = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
         raise Invalid("申请内容不完整或有误：" + "；".join(f"{d['field']}: {d['message']}" for d in details),

@@ -93,7 +93,7 @@ def check_shard(bundle: Bundle, key: str, on: dt.date) -> list[Diagnostic]:
     gc.disable()  # the records are acyclic; a collection per shard (below) is enough
     try:
         index = build_index(policy)
-        findings = run_checks(policy, on, index)
+        findings = run_checks(policy, on, index, wanted=owner.units)
     finally:
         if enabled:
             gc.enable()
