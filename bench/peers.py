@@ -8,12 +8,14 @@ counts the questions whose allow/deny differ (must be 0) and prints each through
 
 Workflow: the bundled admission flow driven as bench/flow.py drives it (SQLite), against a
 SpiffWorkflow BPMN process of the same five user tasks whose state is serialized to SQLite after
-every task, reloaded for each step (stateless) or kept in memory (resident).
+every task, reloaded for each step (stateless) or kept in memory (resident).  Then the project on
+the local PostgreSQL with `--clients` concurrent clients on one runtime's connection pool: steps/s
+and the p50 and p99 step latency.
 
 Rounds alternate project, peer, project, peer…; the best round of each counts.
 
     /tmp/peers-venv/bin/python bench/peers.py [--townships 50,1000] [--questions 100000]
-        [--rounds 3] [--apps 300] [--quick] [--json PATH]
+        [--rounds 3] [--apps 300] [--pg URL] [--clients 8] [--pg-apps 40] [--quick] [--json PATH]
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "tests"))  # flowkit: the workflow tests' policy and request
 
 from admission.compile.index import (  # noqa: E402
     COUNTY_HOLDERS, ENTRY_KIND_NAMES, MAY_CERTIFY, Index, build_index,
@@ -313,7 +316,8 @@ def print_decisions(r: dict) -> None:
     print(f"  {'cedarpy, one permit':<22} {r['cedar_floor_per_s']:>12,.0f}/s  (the binding's own cost: "
           "request and answer conversion)")
     print(f"  ratio: single/Cedar {r['single_per_s'] / r['cedar_per_s']:.2f}x, "
-          f"batch/Cedar {r['batch_per_s'] / r['cedar_per_s']:.2f}x", flush=True)
+          f"batch/Cedar {r['batch_per_s'] / r['cedar_per_s']:.2f}x, "
+          f"batch/single {r['batch_per_s'] / r['single_per_s']:.2f}x", flush=True)
 
 
 # ---------------------------------------------------------------------------- workflow bench
@@ -434,6 +438,93 @@ def workflow(apps: int, rounds: int) -> dict:
             "spiff_stateless_steps_per_s": best["stateless"], "spiff_resident_steps_per_s": best["resident"]}
 
 
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _pg_schema(base: str):
+    """A fresh schema on the local PostgreSQL: (url that uses it, drop function)."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    schema = "peers_" + uuid.uuid4().hex[:8]
+    eng = sa.create_engine(base)
+    with eng.begin() as c:
+        c.exec_driver_sql(f"CREATE SCHEMA {schema}")
+
+    def drop() -> None:
+        with eng.begin() as c:
+            c.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        eng.dispose()
+
+    return f"{base}?options=-csearch_path%3D{schema}", drop
+
+
+def pg_clients(base: str, clients: int, apps: int) -> dict:
+    """`clients` threads on one runtime (its engine's connection pool), each taking `apps`
+    applications through bench/flow.py's six steps; every step's latency is kept."""
+    import tempfile
+    import threading
+
+    from flowkit import COUNTY, D_BB, D_TJ, TOWN, admission_request, build_policy_dir, load
+
+    from admission.flow.runtime import open_runtime
+
+    on = dt.date(2025, 3, 3)
+    latencies: list[float] = []
+    failures: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        url, drop = _pg_schema(base)
+        try:
+            wf = open_runtime(load(build_policy_dir(Path(tmp))), url).workflow
+
+            def client(c: int) -> None:
+                mine = []
+                try:
+                    for i in range(apps):
+                        t = time.perf_counter()
+                        app = wf.apply(flow_id="admission", unit=D_TJ, person=f"统计局-{c}", request=admission_request(),
+                                       on=on)
+                        mine.append(time.perf_counter() - t)
+                        for kw in ({"opinion": True}, {"action": "review", "unit": D_BB, "person": "编办-王五"},
+                                   {"action": "approve", "unit": COUNTY, "person": "区政府-赵六", "document": "d",
+                                    "meeting": "m"},
+                                   {"action": "enter", "unit": COUNTY, "person": "区政府-赵六", "effective": on},
+                                   {"action": "exit", "unit": COUNTY, "person": "区政府-赵六", "reason": "基准测试"}):
+                            t = time.perf_counter()
+                            if kw.pop("opinion", False):
+                                wf.give_opinion(app_id=app.id, unit=TOWN, person="永安镇-李四", stance="agree", text=None,
+                                                on=on)
+                            else:
+                                wf.step(app_id=app.id, on=on, **kw)
+                            mine.append(time.perf_counter() - t)
+                except Exception as exc:  # counted and printed: a bench run must not hide one
+                    failures.append(f"{type(exc).__name__}: {exc}")
+                latencies.extend(mine)
+
+            threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+            t = time.perf_counter()
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join()
+            wall = time.perf_counter() - t
+            wf.db.dispose()
+        finally:
+            drop()
+    latencies.sort()
+    n = len(latencies)
+    return {"clients": clients, "apps_per_client": apps, "steps": n, "failures": failures[:3],
+            "steps_per_s": n / wall if wall else 0.0,
+            "p50_ms": latencies[n // 2] * 1000 if n else None, "p99_ms": latencies[min(n - 1, n * 99 // 100)] * 1000 if n else None}
+
+
+def print_pg(r: dict) -> None:
+    print(f"\nworkflow, PostgreSQL, {r['clients']} concurrent clients on one pool, {r['apps_per_client']} applications "
+          f"each: {r['steps_per_s']:,.0f} steps/s, step latency p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms"
+          + (f"; FAILURES {r['failures']}" if r["failures"] else ""))
+
+
 def print_workflow(r: dict) -> None:
     p = r["project_steps_per_s"]
     print(f"\nworkflow, SQLite, {r['apps']} applications a round (project: apply, opinion, review, approve, "
@@ -450,16 +541,19 @@ def load_line() -> str:
 
 def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--townships", default="50,1000", help="comma-separated tree sizes")
+    ap.add_argument("--townships", default="50,300,1000", help="comma-separated tree sizes")
     ap.add_argument("--questions", type=int, default=100_000)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--apps", type=int, default=300, help="applications per workflow round")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--pg", default=PG_URL, help="PostgreSQL for the concurrent-clients run ('' skips it)")
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--pg-apps", type=int, default=40, help="applications per PostgreSQL client")
     ap.add_argument("--quick", action="store_true", help="50 townships, fewer questions and applications")
     ap.add_argument("--json", type=Path, help="write the figures here")
     args = ap.parse_args(argv)
     if args.quick:
-        args.townships, args.questions, args.rounds, args.apps = "50", 20_000, 2, 60
+        args.townships, args.questions, args.rounds, args.apps, args.pg_apps = "50", 20_000, 2, 60, 8
     return args
 
 
@@ -476,6 +570,9 @@ def main(argv=None) -> None:
         figures["decisions"].append(r)
     figures["workflow"] = workflow(args.apps, args.rounds)
     print_workflow(figures["workflow"])
+    if args.pg:
+        figures["postgresql"] = pg_clients(args.pg, args.clients, args.pg_apps)
+        print_pg(figures["postgresql"])
     figures["load_after"] = os.getloadavg()
     print(load_line())
     if args.json:

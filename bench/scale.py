@@ -23,6 +23,11 @@ is an upper bound).  Targets (2-core, 24 GB machine, from a built bundle): provi
 < 60 s; national full check < 15 min and < 8 GB; one-county incremental re-check < 2 s.
 
     .venv/bin/python bench/scale.py [--sizes county province nation] [--workers 2] [--reuse] [--api-only]
+    .venv/bin/python bench/scale.py --growth [1 10 100 1000]
+
+`--growth` measures only the full check at 1, 10, 100 and 1,000 counties (15 townships each),
+its peak memory, and the fitted exponent k of time ∝ counties^k (target k ≤ 1.1), with the
+national figure beside it (from the fit, and measured when a `--sizes nation` run left one).
 
 Trees and stores live under bench/out/scale (gitignored); `--reuse` keeps a generated tree and
 its cold-build figures from an earlier run (results in bench/out/scale/<size>/results.json).
@@ -454,6 +459,58 @@ def verdict(results: list[dict]) -> None:
                   f"by the CLI, {'met' if e['seconds'] < TARGETS['incremental_s'] else 'MISSED'} in-process)")
 
 
+# --------------------------------------------------------------------------- growth
+TOWNSHIPS_PER_COUNTY = SIZES["county"]
+
+
+def fitted_exponent(points: list[tuple[float, float]]) -> float:
+    """k of y ∝ x^k: the least-squares slope of log y on log x."""
+    import math
+
+    xs, ys = [math.log(x) for x, _ in points], [math.log(y) for _, y in points]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+
+
+def growth(counties: list[int], out: Path, workers: int, seed: int) -> dict:
+    """The full sharded check (each in a fresh interpreter, from a built bundle) on trees of 15 ×
+    `counties` townships: its time, peak memory and the fitted exponent k of time ∝ counties^k
+    (counted as the bundle's county shards: the generator rounds)."""
+    rows = []
+    for n in counties:
+        d = out / f"growth-{n}"
+        if not (d / "store" / "manifest.json").exists():
+            if d.exists():
+                shutil.rmtree(d)
+            d.mkdir(parents=True)
+            run_child("generate", d=d, townships=n * TOWNSHIPS_PER_COUNTY, seed=seed)
+            run_child("build", d=d, workers=workers)
+        c = run_child("check", d=d, workers=workers, changed_since=None)
+        assert c["equal_manifest"], (c["missing"], c["extra"])
+        counties = c["shards"] - 1  # a shard per county, and the one of units in no county
+        rows.append({"asked": n, "counties": counties, "check_s": c["wall_s"], "peak_mb": c["peak_tree_mb"],
+                     "findings": c["findings"]})
+        print(f"{counties:>6} counties ({n * TOWNSHIPS_PER_COUNTY:>6} townships): check {c['wall_s']:8.2f} s  "
+              f"peak {c['peak_tree_mb']:7.0f} MB  {c['shards']} shards, findings equal to the manifest", flush=True)
+    res = {"rows": rows, "workers": workers}
+    if len(rows) > 1:
+        res["k_time"] = fitted_exponent([(r["counties"], r["check_s"]) for r in rows])
+        res["k_memory"] = fitted_exponent([(r["counties"], r["peak_mb"]) for r in rows])
+        last = rows[-1]
+        nation = SIZES["nation"] / TOWNSHIPS_PER_COUNTY
+        res["nation_counties"] = round(nation)
+        res["nation_s_from_fit"] = last["check_s"] * (nation / last["counties"]) ** res["k_time"]
+        measured = out / "nation" / "results.json"
+        if measured.exists():
+            res["nation_s_measured"] = json.loads(measured.read_text(encoding="utf-8"))["check_full"]["wall_s"]
+        print(f"time ∝ counties^k: k = {res['k_time']:.2f} (target ≤ 1.1: "
+              f"{'met' if res['k_time'] <= 1.1 else 'MISSED'}); peak memory k = {res['k_memory']:.2f}; the nation "
+              f"(~{res['nation_counties']:,} counties): {res['nation_s_from_fit']:.0f} s from the fit"
+              + (f", {res['nation_s_measured']:.0f} s measured" if "nation_s_measured" in res else
+                 " (run --sizes nation for the measured figure)"), flush=True)
+    return res
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", nargs="+", default=["county", "province"], choices=list(SIZES))
@@ -462,10 +519,20 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "scale")
     ap.add_argument("--reuse", action="store_true", help="keep generated trees and their cold-build figures")
     ap.add_argument("--api-only", action="store_true", help="only the API figures, from stores built earlier")
+    ap.add_argument("--growth", nargs="*", type=int, metavar="COUNTIES",
+                    help="only the cost as the work grows: the full check at these numbers of counties "
+                         "(default 1 10 100 1000) and the fitted exponent")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         child(args.child[0], json.loads(args.child[1]))
+        return
+    if args.growth is not None:
+        print(f"machine: {os.cpu_count()} CPUs, {args.workers} workers, load average "
+              f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+        res = growth(args.growth or [1, 10, 100, 1000], args.out, args.workers, args.seed)
+        (args.out / "growth.json").write_text(json.dumps(res, indent=1), encoding="utf-8")
+        print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at end")
         return
     if args.api_only:
         for name in args.sizes:

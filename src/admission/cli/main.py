@@ -162,16 +162,18 @@ def check(
     changed_since: Annotated[Optional[str], typer.Option("--changed-since", help="只重新检查自该修订以来变化的分片 re-check only shards changed since this bundle revision")] = None,
     workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="分片检查的进程数（默认 CPU 数）worker processes")] = None,
     verify_key: Annotated[Optional[Path], typer.Option("--verify-key", help="只检查用该公钥对应私钥签名的编译包修订 accept only revisions signed for this Ed25519 public key (PEM)")] = None,
+    executor: Annotated[Optional[str], typer.Option("--executor", help="在 Dask 集群上运行分片检查 run the sharded check on a Dask cluster: dask://HOST:PORT（默认本机进程池 default: the local process pool）")] = None,
 ) -> None:
     """检查交叉、缺位与违规下派 — check for overlaps, missing owners and unauthorized pushdown."""
     from ..evaluate.checks import all_rules, run_checks
     from ..explain.report import to_sarif, to_text
 
     day = parse_date(on)
-    if bundle is not None or changed_since is not None:
+    if bundle is not None or changed_since is not None or executor is not None:
         from .scale import check_bundle_cmd
 
-        raise typer.Exit(check_bundle_cmd(bundle, day, format.value, fail_on.value, changed_since, workers, verify_key))
+        raise typer.Exit(check_bundle_cmd(bundle, day, format.value, fail_on.value, changed_since, workers, verify_key,
+                                          executor))
     directory = policy_dir(ctx, directory, policies)
     loaded = load_or_exit(directory, no_cache, json=format == CheckFormat.json, with_result=True)
     policy = loaded.policy

@@ -98,7 +98,7 @@ def publish_cmd(
 
 
 def check_bundle_cmd(spec: str | None, day: dt.date, format: str, fail_on: str, changed_since: str | None,
-                     workers: int | None, verify_key: Path | None = None) -> int:
+                     workers: int | None, verify_key: Path | None = None, executor: str | None = None) -> int:
     """`admission check --bundle …`: the sharded check; returns the exit code."""
     from ..scale.bundle import BundleStore, open_bundle
     from ..evaluate.checks import all_rules
@@ -107,8 +107,16 @@ def check_bundle_cmd(spec: str | None, day: dt.date, format: str, fail_on: str, 
     from ..scale.shard import CheckRun, Progress, check_bundle
 
     if spec is None:
-        typer.echo("--changed-since 需要 --bundle（编译包）requires --bundle", err=True)
+        typer.echo(f"{'--executor' if executor else '--changed-since'} 需要 --bundle（编译包）requires --bundle", err=True)
         return 2
+    if executor is not None:
+        from ..scale.cluster import dask_address
+
+        try:
+            dask_address(executor)
+        except ValueError as exc:
+            typer.echo(str(exc), err=True)
+            return 2
     key = _key_or_exit(verify_key, private=False) if verify_key else None
     try:
         with progress_line(f"打开编译包 opening {spec} …"):
@@ -127,7 +135,8 @@ def check_bundle_cmd(spec: str | None, day: dt.date, format: str, fail_on: str, 
     run = CheckRun(bundle.revision, day)
     progress = Progress()
     findings = []
-    for result in check_bundle(bundle, day, workers, changed_since=old, cache=cache, progress=progress, run=run):
+    for result in check_bundle(bundle, day, workers, changed_since=old, cache=cache, progress=progress, run=run,
+                               executor=executor):
         if format == "text" and result.findings:
             if progress.enabled:
                 sys.stderr.write("\r\033[K")

@@ -8,6 +8,7 @@ default is deny.  "Could not decide" (unknown ids) is an `Outcome.error`, never 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from dataclasses import dataclass
 from enum import Enum
 
@@ -31,11 +32,34 @@ class Outcome(str, Enum):
 # Reason, Authority and Decision are slotted but not frozen: a frozen dataclass costs a
 # setattr call per field, and `decide` builds one explanation per question on its hot path.
 # Treat them as immutable.
-@dataclass(slots=True)
 class Reason:
-    code: str
-    message: str
-    span: Span | None = None
+    """A rule id, its explanation and the entry it rests on.  `decide` gives the explanation as
+    a template and the records it names (`later`); the text is formatted on first read, so a
+    batch whose explanations nobody reads or serialises never builds them."""
+
+    __slots__ = ("code", "_message", "span", "_later")
+
+    def __init__(self, code: str, message: str | None = None, span: Span | None = None, later: tuple | None = None):
+        self.code, self._message, self.span, self._later = code, message, span, later
+
+    @property
+    def message(self) -> str:
+        text = self._message
+        if text is None:  # (template, args): a str.format template, or a function of args
+            template, args = self._later
+            text = self._message = template.format(*args) if type(template) is str else template(*args)
+            self._later = None
+        return text
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Reason):
+            return NotImplemented
+        return (self.code, self.message, self.span) == (other.code, other.message, other.span)
+
+    __hash__ = None  # mutable-looking, as the dataclass it replaces
+
+    def __repr__(self) -> str:
+        return f"Reason(code={self.code!r}, message={self.message!r}, span={self.span!r})"
 
     def to_dict(self) -> dict:
         out = {"code": self.code, "message": self.message}
@@ -134,8 +158,10 @@ class Decider:
                         self.index.revision, self.index.admission_seq, consequence)
 
     def _deny(self, code, message, actor, matter, target, on, span=None, consequence=None) -> Decision:
-        return self._result(Outcome.deny, actor, matter, target, on, [Reason(code, message, span)],
-                            consequence=consequence)
+        """`message` is the text, or (template, args) for `Reason` to format when it is read."""
+        reason = Reason(code, None, span, message) if type(message) is tuple else Reason(code, message, span)
+        return Decision(Outcome.deny, actor, matter, target, on, (reason,), None, self.index.revision,
+                        self.index.admission_seq, consequence)
 
     def unknown(self, actor: str | None, matter: str | None, target: str | None) -> list[str]:
         """The ids of a question that name nothing in the policy."""
@@ -163,7 +189,7 @@ class Decider:
         return b is not None and LEVEL_RANK[b.level] <= COUNTY_RANK and b.in_force(d)
 
     def has_standing(self, entry: Entry, actor_dept: str, target, matter: str, d: int) -> bool:
-        if target.kind == UnitKind.village and actor_dept == target.township:
+        if target.kind is _VILLAGE and actor_dept == target.township:
             return True
         standing = entry.standing
         if standing is COUNTY_HOLDERS:
@@ -177,12 +203,25 @@ class Decider:
     def decide(self, actor: str, matter: str, target: str, on: dt.date,
                kind: AssignmentKind = AssignmentKind.task, role: AssignmentRole = AssignmentRole.execute,
                basis: str | None = None) -> Decision:
+        return self._decide(actor, matter, target, on, kind, role, basis, self._place(matter, target))
+
+    def _place(self, matter: str, target: str) -> tuple | None:
+        """What an answer reads about its (target, matter) whoever asks: the target, the matter,
+        the pair's blocks and entries (None when either id is unknown)."""
+        t = self.units.get(target)
+        m = self.matters.get(matter)
+        if t is None or m is None:
+            return None
+        key = (target, matter)
+        return t, m, self.index.blocks.get(key, ()), self.index.entries.get(key, ())
+
+    def _decide(self, actor, matter, target, on, kind, role, basis, place) -> Decision:
         units = self.units
-        if actor not in units or target not in units or matter not in self.matters:
+        if place is None or actor not in units:
             return self._result(Outcome.error, actor, matter, target, on, [Reason(
                 "unknown-id", "未知标识 unknown id: " + "、".join(self.unknown(actor, matter, target)))])
-        t = units[target]
-        if t.kind not in (UnitKind.township, UnitKind.village):
+        t, m, blocks, entries = place
+        if t.kind not in _PLACES:
             return self._result(Outcome.error, actor, matter, target, on, [Reason(
                 "bad-target", f"接收单位 '{t.name}' 是{t.kind.label}，只能问乡镇(街道)或村(社区)")])
         d = on.toordinal()
@@ -193,55 +232,53 @@ class Decider:
         # 1 active units
         if not a.active(d) or not t.active(d):
             who = a if not a.active(d) else t
-            return self._deny("unit-inactive", f"{who.name} 在 {on} 不是有效单位（已撤并、更名或尚未设立）",
+            return self._deny("unit-inactive", ("{0.name} 在 {1} 不是有效单位（已撤并、更名或尚未设立）", (who, on)),
                               actor, matter, target, on, who.span)
         # 2 level skipping
         if ad.rank < COUNTY_RANK:
-            return self._deny("level-skipping", f"{ad.name}（{_level_name(ad.rank)}级）越过县级直接向{t.name}派任务",
-                              actor, matter, target, on)
+            return self._deny("level-skipping", ("{0.name}（{1}级）越过县级直接向{2.name}派任务",
+                                                 (ad, _level_name(ad.rank), t)), actor, matter, target, on)
         # 3 own county only
         if ad.county != t.county:
-            return self._deny("other-county", f"{ad.name} 不属于{t.name}所在的县（区），不能向其派任务",
+            return self._deny("other-county", ("{0.name} 不属于{1.name}所在的县（区），不能向其派任务", (ad, t)),
                               actor, matter, target, on)
         # 4 villages through their township or a county-level unified deployment
-        if t.kind == UnitKind.village and dept != t.township and not self._basis_ok(basis, on):
+        village = t.kind is _VILLAGE
+        if village and dept != t.township and not self._basis_ok(basis, on):
             return self._deny("village-bypass",
-                              f"工作进村(社区)须经乡镇(街道)或有县级以上统一部署依据，{ad.name} 直接向{t.name}派任务",
+                              ("工作进村(社区)须经乡镇(街道)或有县级以上统一部署依据，{0.name} 直接向{1.name}派任务", (ad, t)),
                               actor, matter, target, on)
         # 4b burden rules: some kinds of work need a basis of at least a level, whoever assigns
         rules = self.burden.get((t.kind, kind)) if self.burden else None
+        cert = kind == _CERT
         if rules:
             denial = self._burden(rules, ad, kind, basis, on, actor, matter, target, t)
             if denial is not None:
                 return denial
-        m = self.matters[matter]
         # 5-7 lists that forbid
-        for block in index.blocks.get((target, matter), ()):
+        for block in blocks:
             if not (block.since <= d <= block.until):
                 continue
             if block.kind == "returned":
-                taker = "、".join(self.units[x].name if x in self.units else x
-                                 for x in block.record.taken_by) or "（未写明）"
-                return self._deny("pushdown-returned",
-                                  f"“{m.name}”已列入{t.name}的上级部门收回事项清单（承接部门 {taker}），不得再下派",
+                return self._deny("pushdown-returned", (self._returned_text, (block, m, t)),
                                   actor, matter, target, on, block.span)
             if block.kind == "negative":
-                return self._deny("pushdown-negative", f"“{m.name}”在{t.name}的负面清单上，不得交由村(社区)承担",
+                return self._deny("pushdown-negative", ("“{0.name}”在{1.name}的负面清单上，不得交由村(社区)承担", (m, t)),
                                   actor, matter, target, on, block.span)
-            if block.kind == "must_not_certify" and kind == AssignmentKind.certification_request:
-                return self._deny("certification-forbidden", f"“{m.name}”属于不应由村(社区)出具的证明事项",
+            if block.kind == "must_not_certify" and cert:
+                return self._deny("certification-forbidden", ("“{0.name}”属于不应由村(社区)出具的证明事项", (m,)),
                                   actor, matter, target, on, block.span)
         # 8 villages are never the responsible subject for enforcement and the like
-        if t.kind == UnitKind.village and role == AssignmentRole.responsible:
+        if village and role == _RESPONSIBLE:
             bad = [tag for tag in m.tags if tag in VILLAGE_FORBIDDEN_TAGS]
             if bad:
                 return self._deny("village-responsible",
                                   f"不得把村(社区)列为“{bad[0].label}”类事项“{m.name}”的责任主体",
                                   actor, matter, target, on)
         # 9 assignable entries
-        live = [e for e in index.entries.get((target, matter), ())
+        live = [e for e in entries
                 if e.since <= d <= e.until
-                and (e.kind != MAY_CERTIFY or kind == AssignmentKind.certification_request)]
+                and (e.kind != MAY_CERTIFY or cert)]
         if not live:
             return self._unlisted(actor, matter, target, on, d, kind, t, m, basis)
         # 10-11 standing
@@ -249,18 +286,51 @@ class Decider:
             live.sort(key=_entry_order)
         for e in live:
             if self.has_standing(e, dept, t, matter, d):
-                return self._result(Outcome.allow, actor, matter, target, on, [Reason(
-                    "allowed", f"“{m.name}”是{t.name}的{ENTRY_KIND_LABELS[e.kind]}，{ad.name} 有权下派",
-                    e.span)], authority=_authority(e))
-        who = sorted({w for e in live for w in self._standing_names(e, t, matter, d)})
-        return self._deny("pushdown-no-standing",
-                          f"{ad.name} 无权向{t.name}下派“{m.name}”；有权下派的是：{'、'.join(who) or '（无）'}",
+                return Decision(Outcome.allow, actor, matter, target, on, (Reason(
+                    "allowed", None, e.span, (_ALLOWED, (m, t, ENTRY_KIND_LABELS[e.kind], ad))),),
+                    _authority(e), self.index.revision, index.admission_seq)
+        return self._deny("pushdown-no-standing", (self._no_standing_text, (ad, t, m, matter, live, d)),
                           actor, matter, target, on, live[0].span)
 
+    def _returned_text(self, block, m, t) -> str:
+        taker = "、".join(self.units[x].name if x in self.units else x for x in block.record.taken_by) or "（未写明）"
+        return f"“{m.name}”已列入{t.name}的上级部门收回事项清单（承接部门 {taker}），不得再下派"
+
+    def _no_standing_text(self, ad, t, m, matter, live, d) -> str:
+        who = sorted({w for e in live for w in self._standing_names(e, t, matter, d)})
+        return f"{ad.name} 无权向{t.name}下派“{m.name}”；有权下派的是：{'、'.join(who) or '（无）'}"
+
     def decide_many(self, questions) -> list[Decision]:
-        """Batch form: `questions` are (actor, matter, target, on[, kind, role, basis]) tuples."""
-        decide = self.decide
-        return [decide(*q) for q in questions]
+        """Batch form: `questions` are (actor, matter, target, on[, kind, role, basis]) tuples.
+        Answers equal `decide`'s one by one; what they share is done once: each (target, matter)
+        pair's records are looked up once, explanations are formatted only when read, and the
+        cycle collector waits until the batch is built (the answers hold no cycles, and
+        collecting while a list of them grows costs as much as deciding)."""
+        places: dict = {}
+        place_of = self._place
+        run = self._decide
+        task, execute = AssignmentKind.task, AssignmentRole.execute
+        out = []
+        add = out.append
+        collecting = gc.isenabled()
+        if collecting:
+            gc.disable()
+        try:
+            for q in questions:
+                if len(q) == 4:
+                    actor, matter, target, on = q
+                    kind, role, basis = task, execute, None
+                else:
+                    actor, matter, target, on, kind, role, basis = (*q, *_DEFAULTS[len(q) - 4:])
+                key = (target, matter)
+                place = places.get(key, _MISSING)
+                if place is _MISSING:
+                    place = places[key] = place_of(matter, target)
+                add(run(actor, matter, target, on, kind, role, basis, place))
+        finally:
+            if collecting:
+                gc.enable()
+        return out
 
     def may_exercise_many(self, questions) -> list[Decision]:
         """Batch form of `may_exercise`: (unit, matter, on) tuples."""
@@ -305,7 +375,7 @@ class Decider:
                 return self._deny("lapse-after-revocation",
                                   f"“{m.name}”对{t.name}的赋权已于 {rec.revoked.date} 收回", actor, matter, target, on,
                                   rec.span)
-        return self._deny("pushdown-unlisted", f"“{m.name}”不在{t.name}的清单内，也未赋权或准入",
+        return self._deny("pushdown-unlisted", ("“{0.name}”不在{1.name}的清单内，也未赋权或准入", (m, t)),
                           actor, matter, target, on, consequence=CONSEQUENCE_UNLISTED)
 
     def _standing_names(self, e: Entry, t, matter: str, d: int) -> list[str]:
@@ -382,6 +452,13 @@ class Decider:
             dl = min(pending, key=lambda x: (x.since, x.id))
             return f"{dl.mode.label} {dl.id} 自 {dl.since} 起才生效", dl.span
         return None
+
+
+_ALLOWED = "“{0.name}”是{1.name}的{2}，{3.name} 有权下派"
+_PLACES = frozenset((UnitKind.township, UnitKind.village))
+_VILLAGE, _CERT, _RESPONSIBLE = UnitKind.village, AssignmentKind.certification_request, AssignmentRole.responsible
+_DEFAULTS = (AssignmentKind.task, AssignmentRole.execute, None)
+_MISSING = object()
 
 
 def _entry_order(e: Entry) -> int:

@@ -17,7 +17,7 @@ from .facts import StepInput
 from .requests import AdmissionRequest, SecondmentRequest
 from .statements import (
     _ADVISORY_LOCK, _INS_APP, _INS_COUNTER, _INS_FLOWDEF, _SEL_COUNTER, _SEL_FLOWDEF, _UPD_COUNTER, CHAIN_LOCK,
-    GENESIS, _parse_request, _require_person, flow_revision,
+    GENESIS, _parse_request, _require_person, flow_revision, run,
 )
 
 
@@ -64,7 +64,7 @@ class ApplyMixin:
             self._remember_flow(conn, flow, revision)
             app.id, prev_hash = self._next_id(conn, on)
             self._enter_state(app, flow, flow.initial, on)
-            conn.execute(_INS_APP, app.values())
+            run(conn, _INS_APP, app.values())
             self._log(conn, app, "apply", None, app.state, unit, person, "applicant", on, fired, None, {}, request,
                       prev_hash=prev_hash)
         self._remembered.add((flow.id, revision))  # only once it is committed
@@ -76,8 +76,8 @@ class ApplyMixin:
         name = f"app-{on.year}"
         if self._returning:
             if not self._sqlite:
-                conn.execute(_ADVISORY_LOCK, {"k": CHAIN_LOCK})
-            value, last = conn.execute(self._sql["bump"], {"name": name}).one()
+                run(conn, _ADVISORY_LOCK, {"k": CHAIN_LOCK})
+            value, last = run(conn, self._sql["bump"], {"name": name}, fetch=True)
             last = last or GENESIS
         else:  # old SQLite: its transaction is serialised already (BEGIN IMMEDIATE)
             last = self._lock_chain(conn)

@@ -59,6 +59,12 @@ class FlowEngine:
     def __init__(self) -> None:
         self._host = _QuietHost()
         self._compiled: dict[tuple[str, str], CompiledFlow] = {}
+        # Answers already worked out by the engine.  A ruleset is fixed once registered and its
+        # rules read only the posted fact, so the guards that fire are a function of (ruleset,
+        # transition, the facts posted), and a move of (chart, state, transition): each is asked
+        # of durable-rules once and reused (bounded; a full table starts again).
+        self._fired: dict[tuple, list[int]] = {}
+        self._moved: dict[tuple, str] = {}
 
     def compile(self, flow: Flow, revision: str) -> CompiledFlow:
         key = (flow.id, revision)
@@ -107,6 +113,15 @@ class FlowEngine:
         if not compiled.flow.transitions[transition_index].guards:
             return []
         message = {name: encode_value(FACTS[name].type, facts[name]) for name in compiled.reads[transition_index]}
+        key = (compiled.guard_ruleset, transition_index, *message.items())
+        known = self._fired.get(key)
+        if known is not None:
+            return list(known)
+        fired = self._fire(compiled, transition_index, message)
+        _remember(self._fired, key, fired)
+        return list(fired)
+
+    def _fire(self, compiled: CompiledFlow, transition_index: int, message: dict) -> list[int]:
         message["_always"] = 1
         message["_transition"] = f"{transition_index}"
         with _LOCK:
@@ -129,6 +144,15 @@ class FlowEngine:
         t = compiled.flow.transitions[transition_index]
         if current not in t.source:  # never post an event the chart cannot use now
             raise EngineError(f"状态 {current} 没有流转 {t.action}")
+        key = (compiled.chart_ruleset, current, transition_index)
+        known = self._moved.get(key)
+        if known is None:
+            known = self._move(compiled, current, transition_index)
+            _remember(self._moved, key, known)
+        return known
+
+    def _move(self, compiled: CompiledFlow, current: str, transition_index: int) -> str:
+        t = compiled.flow.transitions[transition_index]
         with _LOCK:
             sid = f"c{next(_SIDS)}"
             try:
@@ -145,6 +169,15 @@ class FlowEngine:
         if new != t.to:
             raise EngineError(f"规则引擎给出的状态 {new!r} 与流程定义 {t.to!r} 不符")
         return new
+
+
+def _remember(table: dict, key: tuple, value) -> None:
+    if len(table) >= _REMEMBERED:
+        table.clear()
+    table[key] = value
+
+
+_REMEMBERED = 4096
 
 
 def _evict(host, ruleset: str, sid: str) -> None:

@@ -43,7 +43,7 @@ from .statements import (  # noqa: F401
     _INS_FLOWDEF, _INS_LOG, _INS_OPINION, _LAST_HASH, _LOG, _MUTABLE, _MUTABLE_AT, _OPINION, _REVISIONS,
     _SEL_APP, _SEL_APP_FOR_UPDATE, _SEL_COUNTER, _SEL_FLOWDEF, _SEL_OPINION_OF, _SEL_OPINIONS, _SEL_PAST,
     _SQLITE_RETURNING, _UPD_COUNTER, _UPDATES, CHAIN_LOCK, GENESIS, _crash_point, _dialect_statements,
-    _flow_from_json, _parse_request, _require_person, entry_hash, flow_revision,
+    _flow_from_json, _parse_request, _require_person, entry_hash, flow_revision, run,
 )
 from .steps import StepsMixin, _add_change, _given, _Past, _RefusedInside  # noqa: F401
 
@@ -89,10 +89,10 @@ class Workflow(ApplyMixin, StepsMixin, QueriesMixin):
         transaction advisory lock, then reads the row FOR UPDATE (and the chain's end, in the same
         statement, once it holds the lock); both locks are released at commit or rollback."""
         if self._sqlite:
-            row = conn.execute(_SEL_APP, {"id": app_id}).first()
+            row = run(conn, _SEL_APP, {"id": app_id}, fetch=True)
         else:
-            conn.execute(_ADVISORY_LOCK, {"k": CHAIN_LOCK})
-            row = conn.execute(_SEL_APP_FOR_UPDATE, {"id": app_id}).first()
+            run(conn, _ADVISORY_LOCK, {"k": CHAIN_LOCK})
+            row = run(conn, _SEL_APP_FOR_UPDATE, {"id": app_id}, fetch=True)
         if row is None:
             raise NotFound(f"申请 {app_id} 不存在", code="no-such-application")
         return row[-1] or GENESIS, ApplicationRow.from_row(row), tuple(row)
@@ -108,7 +108,7 @@ class Workflow(ApplyMixin, StepsMixin, QueriesMixin):
             stmt = _UPDATES[key] = update(_APP).where(_APP.c.id == bindparam("app_id")).values(
                 {n: bindparam(n) for n in key})
         params["app_id"] = app.id
-        conn.execute(stmt, params)
+        run(conn, stmt, params)
 
     def _lock_chain(self, conn: Connection) -> str:
         """Serialise writers of the audit chain (as `_lock`); return the hash of its last entry."""

@@ -19,7 +19,7 @@ from .facts import OPINION_FACTS, PAST_FACTS, StepInput, compute
 from .requests import AdmissionRequest, SecondmentRequest
 from .statements import (
     _INS_CHANGE, _INS_LOG, _INS_OPINION, _SEL_OPINION_OF, _SEL_OPINIONS, _SEL_PAST, _crash_point, _parse_request,
-    _require_person, entry_hash,
+    _require_person, entry_hash, run,
 )
 
 
@@ -247,7 +247,7 @@ class StepsMixin:
     def _add_opinion(self, conn: Connection, row: dict) -> bool:
         """Insert an opinion unless the unit has given one already (False then)."""
         if self._returning:
-            return conn.execute(self._sql["opinion"], row).first() is not None
+            return run(conn, self._sql["opinion"], row, fetch=True) is not None
         if conn.execute(_SEL_OPINION_OF, row).first() is not None:
             return False
         conn.execute(_INS_OPINION, row)
@@ -313,7 +313,7 @@ class StepsMixin:
                "guards": guards, "reason": reason, "documents": documents, "payload": payload,
                "prev_hash": prev_hash}
         row["hash"] = entry_hash(SimpleNamespace(**row))
-        conn.execute(_INS_LOG, row)
+        run(conn, _INS_LOG, row)
         return row["hash"]
 
     def _refuse(self, app_id: str | None, action: str, unit: str, person: str, role: str, reasons: list) -> None:
@@ -351,8 +351,8 @@ class _Past:
 
 
 def _add_change(conn: Connection, kind: str, app_id: str, payload: dict) -> None:
-    conn.execute(_INS_CHANGE, {"kind": kind, "application_id": app_id, "payload": payload,
-                                         "at": dt.datetime.now(dt.timezone.utc)})
+    run(conn, _INS_CHANGE, {"kind": kind, "application_id": app_id, "payload": payload,
+                            "at": dt.datetime.now(dt.timezone.utc)})
 
 
 class _RefusedInside(Exception):

@@ -99,7 +99,7 @@ def check_shard(bundle: Bundle, key: str, on: dt.date) -> list[Diagnostic]:
     gc.disable()  # the records are acyclic; a collection per shard (below) is enough
     try:
         index = build_index(policy)
-        findings = run_checks(policy, on, index)
+        findings = run_checks(policy, on, index, wanted=owner.units)
     finally:
         if enabled:
             gc.enable()
@@ -116,7 +116,15 @@ _WORKER: dict = {}
 _OPENED: dict = {}
 
 
+_WORKER_LOCK = threading.Lock()  # a Dask worker runs jobs in threads: one opens the bundle
+
+
 def _worker_bundle(spec: str, revision: str) -> Bundle:
+    with _WORKER_LOCK:
+        return _open_worker_bundle(spec, revision)
+
+
+def _open_worker_bundle(spec: str, revision: str) -> Bundle:
     b = _WORKER.get((spec, revision))
     if b is None:
         _WORKER.clear()
@@ -169,8 +177,10 @@ def _cache_key(shard_hash: str, common_hash: str, on: dt.date) -> str:
 def check_bundle(bundle: Bundle, on: dt.date, workers: int | None = None, *,
                  changed_since: str | dict | None = None, cache: BundleStore | None = None,
                  progress: Callable[[int, int], None] | None = None, run: CheckRun | None = None,
-                 ) -> Iterator[ShardResult]:
+                 executor: str | None = None) -> Iterator[ShardResult]:
     """Check every shard of `bundle` for `on`; yields each shard's findings as it finishes.
+    The shards run in a local process pool of `workers`, or on the Dask cluster `executor`
+    names (`dask://HOST:PORT`, `scale.cluster`), whose workers read the bundle from its spec.
 
     Without `changed_since` every shard is checked (and the cache is filled).  With it (an old
     revision of the same store, or its manifest) shards whose hash and common part are
@@ -221,7 +231,13 @@ def check_bundle(bundle: Bundle, on: dt.date, workers: int | None = None, *,
             progress(done, total)
         return ShardResult(key, findings, False, seconds)
 
-    if workers == 1 or len(todo) <= 1:
+    if executor is not None:
+        from .cluster import run_on_dask
+
+        for key, findings, seconds, _pid in run_on_dask(executor, _check_job,
+                                                        ((spec, bundle.revision, k, on) for k in todo)):
+            yield finish(key, findings, seconds)
+    elif workers == 1 or len(todo) <= 1:
         for key in todo:
             t = time.perf_counter()
             findings = check_shard(bundle, key, on)

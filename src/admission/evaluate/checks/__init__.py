@@ -31,9 +31,11 @@ def all_rules() -> dict[str, Rule]:
     return dict(REGISTRY.rules)
 
 
-def run_checks(policy: Policy, on: dt.date, index: Index | None = None) -> list[Diagnostic]:
-    """All findings for `on`, one per (rule, subject), sorted by file and line."""
-    ctx = Context(policy, index or build_index(policy), on)
+def run_checks(policy: Policy, on: dt.date, index: Index | None = None,
+               wanted: frozenset[str] | None = None) -> list[Diagnostic]:
+    """All findings for `on`, one per (rule, subject), sorted by file and line (`wanted`: see
+    `Context`; findings about other units may then be left out)."""
+    ctx = Context(policy, index or build_index(policy), on, wanted)
     merged: dict[tuple[str, str], Diagnostic] = {}
     for family in REGISTRY.families:
         for f in family.check(ctx):

@@ -107,7 +107,8 @@ def _unowned(ctx: Context):
         for dept, since, until in rows:
             if since <= d <= until:
                 held_in_county[ctx.units[dept].county].add(matter)
-    for tid, t in sorted(ctx.units.items()):
+    units = ctx.units.items() if ctx.wanted is None else ((u, ctx.units[u]) for u in ctx.wanted if u in ctx.units)
+    for tid, t in sorted(units):
         if t.kind != UnitKind.township or not t.active(d):
             continue
         seen, held = mentioned.get(tid, set()), held_in_county.get(t.county, set())

@@ -111,9 +111,13 @@ class Registry:
 
 
 class Context:
-    """What a check reads: the policy, its index, a decider and the date of the check."""
+    """What a check reads: the policy, its index, a decider and the date of the check; and, for a
+    shard of a bundle, `wanted`: the units whose findings it reports (None: all).  A check that
+    goes through every unit of the policy visits only those — a shard holds copies of other
+    counties' units, whose findings are other shards' and would be thrown away."""
 
-    def __init__(self, policy: Policy, index: Index, on: dt.date):
+    def __init__(self, policy: Policy, index: Index, on: dt.date, wanted: frozenset[str] | None = None):
+        self.wanted = wanted
         self.policy = policy
         self.index = index
         self.on = on
