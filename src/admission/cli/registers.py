@@ -19,7 +19,7 @@ from ..loader import root_base
 from .common import DEFAULT_POLICIES, HELP_SETTINGS, Policies, load_or_exit, parse_date
 from .output import Format, decision_exit, print_decision, progress
 
-ask_app = typer.Typer(**HELP_SETTINGS, help="登记册的问题：督查检查、借调、挂牌、用印、填报 — may …? questions of the registers",
+ask_app = typer.Typer(**HELP_SETTINGS, help="登记册的问题：督查检查、借调、挂牌、用印、填报 — questions of the registers: inspect, second, hang, seal, form",
                       no_args_is_help=True)
 OnOpt = Annotated[str | None, typer.Option(help="日期 YYYY-MM-DD（默认今天，北京时间）date")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f")]
