@@ -220,8 +220,8 @@ def test_duties_owners_matters_findings_policy(api):
     assert item["file"].endswith("dispatch.yaml") and item["line"] and item["message"]
 
     policy = api.get("/v1/policy", who="reader").json()
-    assert policy["counts"]["matters"] == 10 and policy["counts"]["assignments"] == 3 and policy["counts"]["flows"] == 2
-    assert {f["id"] for f in policy["flows"]} == {"admission", "adjustment"}
+    assert policy["counts"]["matters"] == 10 and policy["counts"]["assignments"] == 3 and policy["counts"]["flows"] == 3
+    assert {f["id"] for f in policy["flows"]} == {"admission", "adjustment", "secondment"}
 
 
 # --------------------------------------------------------------------------- the workflow

@@ -246,3 +246,16 @@ def test_a_bad_register_cell_is_named(tree, tmp_path):
     wb.save(book)
     out = runner.invoke(app, ["import", "registers", str(book), "-o", str(tmp_path / "x.yaml")])
     assert out.exit_code == 2 and "第 2 行“人数”" in out.output, out.output
+
+
+# --------------------------------------------------------------------------- render
+def test_the_burden_render_marks_rows_over_their_limit(tree):
+    from admission.render.burden import burden_view
+
+    src = burden_view(build_index(_load(tree)), VILLAGE, ON).source
+    dup = next(line for line in src.splitlines() if line.lstrip().startswith('"row/duplicate_fields"'))
+    forms = next(line for line in src.splitlines() if line.lstrip().startswith('"row/forms"'))
+    assert "#d62728" in dup and "F-1+F-2: 户数、人口数" in dup
+    assert "#d62728" not in forms and "F-1 民政基础数据表" in forms
+    with pytest.raises(ValueError):
+        burden_view(build_index(_load(tree)), "NOPE", ON)
