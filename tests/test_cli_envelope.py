@@ -24,7 +24,7 @@ runner = CliRunner()
 
 #: commands that read no policy tree (or two: diff), so need no -p
 NO_POLICIES = {"schema", "synth", "keygen", "publish", "rules", "diff", "render diff", "flow facts",
-               "token revoke", "token list", "decisions export"}
+               "token revoke", "token list", "decisions export", "import registers"}
 
 
 def _commands(group: click.Group, prefix: str = ""):
