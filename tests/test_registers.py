@@ -259,3 +259,27 @@ def test_the_burden_render_marks_rows_over_their_limit(tree):
     assert "#d62728" not in forms and "F-1 民政基础数据表" in forms
     with pytest.raises(ValueError):
         burden_view(build_index(_load(tree)), "NOPE", ON)
+
+
+def test_a_city_departments_plan_is_checked_once_by_the_sharded_check(tmp_path):
+    """A city department's plan sits in no county: the no-county shard reports its finding, so
+    the sharded check finds exactly what the local check finds (before, no shard owned it)."""
+    from pathlib import Path
+
+    from admission.evaluate.checks import run_checks
+    from admission.scale.bundle import build_bundle, open_bundle
+    from admission.scale.shard import check_bundle, sorted_findings
+
+    root = tmp_path / "policies"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "policies", root)
+    (root / "city-plan.yaml").write_text(
+        "inspection_plans:\n"
+        "  - {id: P-CITY-SCJ, department: \"11370400MB2477099B\", year: 2026, approval: {by: \"3704\", date: 2026-01-20},"
+        " items: [{id: I-C1, name: 全市食品安全检查}, {id: I-C2, name: 全市药品安全检查}]}\n", encoding="utf-8")
+    on = dt.date(2026, 11, 23)
+    opts = LoadOptions(workers=1)
+    local = [(f.code, f.subject) for f in run_checks(validate_tree(root, opts).policy, on)]
+    assert local == [("inspection-plan-over-limit", "11370400MB2477099B/P-CITY-SCJ")]
+    assert build_bundle(root, tmp_path / "store", opts).ok
+    sharded = sorted_findings(list(check_bundle(open_bundle(tmp_path / "store"), on, workers=1)))
+    assert [(f.code, f.subject) for f in sharded] == local

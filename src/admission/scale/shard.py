@@ -53,9 +53,10 @@ _FAMILIES: list = []
 
 
 def owned(finding: Diagnostic, owner: Owner, shard: str, units: dict | None = None) -> bool:
-    """Whether `finding` belongs to this shard (docs/semantics.md, "Finding subjects").  A
-    template's finding ("<owner>/<template>/<kind>") is its owner's shard's; a template of a city
-    or a province (`units` tells the level) is the no-county shard's."""
+    """Whether `finding` belongs to this shard (docs/semantics.md, "Finding subjects").  A finding
+    keyed by a unit is that unit's shard's; one keyed by a unit above the counties (a city's
+    template, a city department's inspection plan: `units` tells the level), which no county
+    shard owns, is the no-county shard's."""
     if not _FAMILIES:
         _FAMILIES.extend(_rule_families())
     by_delegation, by_assignment, by_citation, by_exercise = _FAMILIES
@@ -72,7 +73,7 @@ def owned(finding: Diagnostic, owner: Owner, shard: str, units: dict | None = No
     if finding.code in by_exercise:
         return subject in owner.exercises
     unit = subject.split("/", 1)[0]
-    if subject.count("/") == 2 and unit not in owner.units and units is not None and unit in units:
+    if unit not in owner.units and units is not None and unit in units:  # a city's or province's
         return shard == NOCOUNTY and LEVEL_RANK.get(getattr(units[unit], "level", None), 9) < LEVEL_RANK[Level.county]
     return unit in owner.units
 
