@@ -92,3 +92,22 @@ def test_a_process_killed_mid_approval_leaves_the_secondment_unapproved(tmp_path
     done = rt.workflow.step(app_id=app.id, action="approve", unit=COUNTY, person="区政府-赵六", on=D0,
                             document="市中编借〔2025〕1号")
     assert done.state == "seconded"
+
+
+def test_an_entered_secondment_answers_the_secondment_question(rt):
+    """What the flow admitted is what `may_second` allows: within the term and the admitted count,
+    named by the application; before it is entered, after the term or above the count, denied."""
+    from admission.evaluate.registers import RegisterDecider
+    from admission.flow.runtime import refresh_admissions
+
+    day = dt.date(2025, 4, 1)
+    assert not RegisterDecider(rt.index).may_second(D_TJ, TOWN, 2, day).allowed
+    app = _approving(rt)
+    rt.workflow.step(app_id=app.id, action="approve", unit=COUNTY, person="区政府-赵六", on=D0, document="市中编借〔2025〕1号")
+    refresh_admissions(rt)
+    decider = RegisterDecider(rt.index)
+    yes = decider.may_second(D_TJ, TOWN, 2, day)
+    assert yes.allowed and app.id in yes.reasons[0].message
+    assert not decider.may_second(D_TJ, TOWN, 3, day).allowed  # only 2 admitted
+    assert not decider.may_second(D_TJ, TOWN, 1, dt.date(2025, 7, 1)).allowed  # after the term
+    assert not decider.may_second(D_BB, TOWN, 1, day).allowed  # another organ

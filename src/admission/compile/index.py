@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from ..language import Policy
 from ..language.entities import AdmissionRecord, Delegation
 from ..language.enums import LEVEL_RANK, Level, UnitKind
+from ..language.registers import Secondment
 
 OPEN_START = 0
 OPEN_END = 10**8
@@ -102,6 +103,7 @@ class Index:
     statutory: dict[tuple[str, str], list[tuple[int, int]]]  # township's own power list
     admission_seq: int = 0
     workflow_admissions: dict[str, AdmissionRecord] = field(default_factory=dict)
+    workflow_secondments: dict[str, Secondment] = field(default_factory=dict)  # entered through the flow
     catch_all: dict[str, tuple] = field(default_factory=dict)  # village → its certification catch-alls
 
     @property
@@ -123,15 +125,24 @@ class Index:
         return out
 
     # ------------------------------------------------------------------ admissions
-    def apply_admission(self, rec: AdmissionRecord, seq: int | None = None) -> None:
-        """Add an admission (from the workflow store) to the index."""
+    def apply_admission(self, rec, seq: int | None = None) -> None:
+        """Add an admission (from the workflow store) to the index: a matter admitted to units,
+        or a secondment the county admitted (kept for the secondment question and check)."""
         self.drop_admission(rec.id)
+        if isinstance(rec, Secondment):
+            county = self.units[rec.township].county if rec.township in self.units else None
+            approval = rec.admission.model_copy(update={"by": county or rec.admission.by})
+            self.workflow_secondments[rec.id] = rec.model_copy(update={"admission": approval})
+            if seq is not None:
+                self.admission_seq = max(self.admission_seq, seq)
+            return
         self.workflow_admissions[rec.id] = rec
         _add_admission(self, rec)
         if seq is not None:
             self.admission_seq = max(self.admission_seq, seq)
 
     def drop_admission(self, admission_id: str, seq: int | None = None) -> None:
+        self.workflow_secondments.pop(admission_id, None)
         rec = self.workflow_admissions.pop(admission_id, None)
         if rec is not None:
             for target in rec.targets:

@@ -115,7 +115,7 @@ class RegisterDecider:
         err = self._unknown(organ, str(count), township, on, [])
         if err:
             return err
-        admitted = [s for s in self.policy.secondments.values()
+        admitted = [s for s in (*self.policy.secondments.values(), *self.index.workflow_secondments.values())
                     if s.township == township and s.organ == organ and s.admission is not None and s.in_force(on)
                     and s.admission.date <= on]
         room = sum(s.count for s in admitted)

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from ..language.entities import AdmissionRecord, Exit
 from ..language.enums import AdmissionState, Term
+from ..language.registers import Approval, Secondment
 from ..language.flow import Phase
 from ..store.tables import Application, Change, Opinion, Refusal, TransitionLog
 from .errors import NotFound
@@ -119,10 +120,21 @@ def stored_admissions(db: Engine) -> tuple[list[AdmissionRecord], int]:
     """Admissions the workflow store holds as entered (and exited), and the admission sequence:
     all a decision index needs of the store (read by replicas that run no workflow too)."""
     with Session(db, expire_on_commit=False) as s, s.begin():
-        rows = s.exec(select(Application).where(Application.kind == "admission",
+        rows = s.exec(select(Application).where(Application.kind.in_(("admission", "secondment")),
                                                 Application.effective_from.is_not(None))).all()
         seq = s.exec(select(func.max(Change.seq))).one() or 0
-    return [_as_record(a) for a in rows], seq
+    return [_as_secondment(a) if a.kind == "secondment" else _as_record(a) for a in rows], seq
+
+
+def _as_secondment(app: Application) -> Secondment:
+    """An entered secondment application as the register's record: the county's admission (its
+    approving county is filled in by the index), the term, ended early if the staff came back."""
+    p = app.payload
+    until = min(d for d in (app.effective_until, app.exited_on) if d is not None) if app.effective_until else None
+    return Secondment.model_construct(
+        id=app.id, township=p["township"], organ=app.applicant_unit, count=p["count"], basis=p.get("basis"),
+        admission=Approval.model_construct(by="", date=app.effective_from, document=f"借调准入申请 {app.id}"),
+        returned=app.exited_on, since=app.effective_from, until=until, span=None)
 
 
 def _as_record(app: Application) -> AdmissionRecord:
