@@ -283,3 +283,32 @@ def test_a_city_departments_plan_is_checked_once_by_the_sharded_check(tmp_path):
     assert build_bundle(root, tmp_path / "store", opts).ok
     sharded = sorted_findings(list(check_bundle(open_bundle(tmp_path / "store"), on, workers=1)))
     assert [(f.code, f.subject) for f in sharded] == local
+
+
+def test_policy_tests_ask_the_register_questions(tmp_path):
+    """`ask:` cases put the five questions to the registers; a wrong expectation fails with the
+    reason, and a question missing what it needs is refused where it is written."""
+    from pathlib import Path
+
+    from admission.evaluate.policytest import read_tests, run_tests
+
+    violations = Path(__file__).resolve().parent.parent / "examples" / "violations"
+    root = tmp_path / "v"
+    shutil.copytree(violations, root)
+    policy = validate_tree(root, LoadOptions(workers=1)).policy
+    report = run_tests(policy, root)
+    asked = [r for r in report.results if "借调" in r.name or "牌子" in r.name or "印章" in r.name]
+    assert asked and all(r.passed for r in asked), [(r.name, r.detail) for r in asked]
+    test_file = root / "violations_test.yaml"
+    text = test_file.read_text(encoding="utf-8")
+    test_file.write_text(text.replace("count: 2}\n    expect: {outcome: allow}", "count: 2}\n    expect: {outcome: deny}"),
+                         encoding="utf-8")
+    [failed] = [r for r in run_tests(policy, root).results if not r.passed]
+    assert failed.name == "经县级借调准入可借调邳庄镇2人、不可借调3人"
+    assert "期望 expected deny，实际 got allow" in failed.detail and "借调准入" in failed.detail
+    bad = tmp_path / "bad_test.yaml"
+    bad.write_text('tests:\n  - name: x\n    on: 2026-05-01\n    ask: {question: second, unit: "370405100"}\n'
+                   '    expect: {outcome: allow}\n', encoding="utf-8")
+    tf, diags = read_tests(bad, "bad_test.yaml")
+    assert tf is None and [d.span.line for d in diags] == [4] and "by、count" in diags[0].message, \
+        [d.format() for d in diags]

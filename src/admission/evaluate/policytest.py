@@ -25,7 +25,8 @@ from ..loader.yamlread import read_yaml
 from ..language import Policy
 from ..compile.expand import TOWNSHIP_KINDS, VILLAGE_KINDS, township_entries, village_entries
 from ..language.base import Date, Id, Name, StrictModel
-from ..language.enums import AssignmentKind, AssignmentRole
+from ..language.enums import AssignmentKind, AssignmentRole, InspectionKind
+from .registers import RegisterDecider
 
 
 class DecideQuestion(StrictModel):
@@ -40,6 +41,40 @@ class DecideQuestion(StrictModel):
 class ExerciseQuestion(StrictModel):
     unit: Id
     matter: Id
+
+
+class RegisterQuestion(StrictModel):
+    """A question of the registers (as `admission ask` puts it): `question` inspect (by a department, of
+    plan item `what`, on `unit`), second (by an organ, `count` staff of township `unit`), hang
+    (board `what` in `unit`), seal (purpose `what` of community `unit`), form (by a department,
+    form `what`, of `unit`)."""
+
+    question: Literal["inspect", "second", "hang", "seal", "form"]
+    unit: Id
+    by: Id | None = None
+    what: Name | None = None
+    count: int | None = Field(default=None, ge=1, strict=True)
+    kind: InspectionKind | None = None
+
+    @model_validator(mode="after")
+    def _fields(self):
+        need = {"inspect": ("by", "what"), "second": ("by", "count"), "hang": ("what",), "seal": ("what",),
+                "form": ("by", "what")}[self.question]
+        missing = [f for f in need if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"{self.question} 问题须写 {'、'.join(missing)}")
+        return self
+
+    def answer(self, decider: RegisterDecider, on: dt.date):
+        if self.question == "inspect":
+            return decider.may_inspect(self.by, self.what, self.unit, on, self.kind or InspectionKind.inspection)
+        if self.question == "second":
+            return decider.may_second(self.by, self.unit, self.count, on)
+        if self.question == "hang":
+            return decider.may_hang(self.unit, self.what, on)
+        if self.question == "seal":
+            return decider.may_seal(self.unit, self.what, on)
+        return decider.may_request_form(self.by, self.unit, self.what, on)
 
 
 class Expect(StrictModel):
@@ -73,16 +108,17 @@ class Case(StrictModel):
     may_exercise: ExerciseQuestion | None = None
     findings: list[ExpectedFinding] | None = None
     count: CountQuestion | None = None
+    ask: RegisterQuestion | None = None
     exact: bool = True
     expect: Expect | None = None
 
     @model_validator(mode="after")
     def _one_question(self):
-        asked = [x for x in (self.decide, self.may_exercise, self.findings, self.count) if x is not None]
+        asked = [x for x in (self.decide, self.may_exercise, self.findings, self.count, self.ask) if x is not None]
         if len(asked) != 1:
-            raise ValueError("每个用例只能有 decide、may_exercise、findings、count 之一")
+            raise ValueError("每个用例只能有 decide、may_exercise、findings、count、ask 之一")
         if self.findings is None and self.count is None and self.expect is None:
-            raise ValueError("decide 和 may_exercise 用例必须写 expect")
+            raise ValueError("decide、may_exercise 和 ask 用例必须写 expect")
         if self.count is not None and self.expect is not None:
             raise ValueError("count 用例的期望写在 count.equals 中，不要写 expect")
         return self
@@ -192,6 +228,8 @@ def _run_case(case: Case, policy: Policy, decider: Decider, cache: dict, report:
     if case.decide is not None:
         q = case.decide
         dec = decider.decide(q.actor, q.matter, q.target, case.on, q.kind, q.role, q.basis)
+    elif case.ask is not None:
+        dec = case.ask.answer(RegisterDecider(decider.index), case.on)
     else:
         q2 = case.may_exercise
         dec = decider.may_exercise(q2.unit, q2.matter, case.on)
