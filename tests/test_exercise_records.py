@@ -18,18 +18,13 @@ from admission.evaluate.decide import Decider
 from admission.loader import LoadOptions, validate_tree
 
 from test_api_kit import TOWN, running_api
+from test_loader_errors import UNITS  # the mini county's units
 from flowkit import build_policy_dir
 
 OPTS = LoadOptions(workers=1)
 ON = dt.date(2025, 12, 1)
 
-TREE = """\
-units:
-  - {id: "37", name: 山东省, kind: government, level: province}
-  - {id: "370402", name: 市中区, kind: government, level: county, parent: "37"}
-  - {id: D1, name: 市中区市场监管局, kind: department, level: county, parent: "370402"}
-  - {id: "370402101", name: 永安镇, kind: township, parent: "370402"}
-  - {id: "370402101201", name: 东村, kind: village, parent: "370402101"}
+TREE = UNITS + """\
 bases:
   - {id: B1, number: 鲁政发〔2024〕5号, title: 决定, issuer: 山东省人民政府, level: province, kind: decision, issued: 2024-03-01, published: true}
 matters:
