@@ -161,13 +161,12 @@ def test_all_checks_hold_on_the_bundled_policies(tmp_path, db):
         r = api.client.post("/v1/applications", json={"request": SEED, "person": "宣传部-张三"},
                             headers={"Authorization": f"Bearer {tokens['department']}"})
         assert r.status_code == 201, r.text
-        runs = {
-            "operator": _run(app, tokens["operator"]),
-            "admin": _run(app, tokens["admin"]),
-            "reader": _run(app, tokens["reader"]),
-            "department": _run(app, tokens["department"], WORKFLOW),
-            "township": _run(app, tokens["township"], WORKFLOW),
-        }
+        # every view on SQLite; on PostgreSQL the operator's and the workflow's (admin and reader
+        # differ from the operator only in the scope filter, which runs above the store)
+        readers = ("operator", "admin", "reader") if db == "sqlite" else ("operator",)
+        runs = {name: _run(app, tokens[name]) for name in readers}
+        runs.update(department=_run(app, tokens["department"], WORKFLOW),
+                    township=_run(app, tokens["township"], WORKFLOW))
     operations = {op for run in runs.values() for op in run["operations"]}
     requests = sum(run["requests"] for run in runs.values())
     seconds = sum(run["seconds"] for run in runs.values())
