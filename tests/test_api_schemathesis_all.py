@@ -153,7 +153,7 @@ def _run(app, token: str, path_regex: str | None = None) -> dict:
 
 @pytest.mark.parametrize("db", ["sqlite", "postgresql"])
 def test_all_checks_hold_on_the_bundled_policies(tmp_path, db):
-    with running_api(tmp_path, db, policies=ROOT / "policies") as api:
+    with running_api(tmp_path, db, policies=ROOT / "policies", token_cache_seconds=60) as api:
         app = api.client.app  # its lifespan is running: the same app object answers schemathesis
         tokens = {name: create_token(api.engine, unit=unit, role=role, name=name)[1]
                   for name, (unit, role) in TOKENS.items()}
