@@ -195,3 +195,16 @@ def test_the_reviewer_answers_a_dissent_from_the_dossier(api):
     answered = api.get(f"/v1/applications/{aid}/opinions", who="admin").json()
     assert [(o["answer"], o["answered_by"]) for o in answered] == [("已协调区财政局随事拨付经费", "编办-王五")]
     assert 'aria-label="答复不同意见 answer"' not in c.get(f"/review/applications/{aid}").text  # answered once
+
+
+def test_a_villages_page_shows_its_published_counts_beside_its_lists(api):
+    """Township and village pages are built alike: a village list's `published` totals show too."""
+    (api.root / "published.yaml").write_text(
+        "units:\n  - {id: \"370402101202\", name: 东村, kind: village, form: village, parent: \"370402101\"}\n"
+        "village_lists:\n  - {village: \"370402101202\", duties: [M-DJ], published: {duties: {total: 2}}}\n",
+        encoding="utf-8")
+    assert api.post("/v1/policy/reload", who="operator").json()["changed"] is True
+    sign_in(api.client, api.tokens["operator"])
+    page = api.client.get("/review/unit/370402101202")
+    assert page.status_code == 200, page.text[:300]
+    assert "（公布 2）" in page.text

@@ -144,9 +144,11 @@ def unit_page(rt, uid: str, on: dt.date, visible, page: int = 1) -> UnitPage:
     out.children = [(c, policy.units[c].name, KIND_NAMES.get(policy.units[c].kind.value, ""))
                     for c in kids[(page - 1) * PAGE:page * PAGE]]
     if info.kind == UnitKind.township:
-        _township(out, policy, uid, on)
+        _lists(out, policy, uid, on, township_entries(policy, uid), policy.township_lists.get(uid),
+               policy.township_templates, TOWNSHIP_KINDS)
     elif info.kind == UnitKind.village:
-        _village(out, policy, uid, on)
+        _lists(out, policy, uid, on, village_entries(policy, uid), policy.village_lists.get(uid),
+               policy.village_templates, VILLAGE_KINDS)
     if info.kind != UnitKind.government:  # a government's page lists its units, not its own duties
         d = duties(rt, uid, on)
         out.powers = d["powers"]
@@ -193,31 +195,20 @@ def _template_chain(templates: dict, tid: str | None) -> list[tuple[str, str]]:
     return chain
 
 
-def _township(out: UnitPage, policy, uid: str, on: dt.date) -> None:
-    te = township_entries(policy, uid)
-    own = policy.township_lists.get(uid)
-    own_ids = {id(e) for k in TOWNSHIP_KINDS for e in (getattr(own, k) if own else ())}
-    for kind in TOWNSHIP_KINDS:
-        out.lists[kind] = _rows(policy, getattr(te, kind), own_ids, on)
-    if own is not None:
-        out.template = _template_chain(policy.township_templates, own.template)
-        out.removed = [(m, name_of_matter(policy, m)) for m in own.remove]
-        pub = own.published
-        for kind in TOWNSHIP_KINDS:
-            count = getattr(pub, kind, None) if pub else None
-            if count is not None:
-                out.published[kind] = count.total
-
-
-def _village(out: UnitPage, policy, uid: str, on: dt.date) -> None:
-    ve = village_entries(policy, uid)
-    own = policy.village_lists.get(uid)
-    own_ids = {id(e) for k in VILLAGE_KINDS for e in (getattr(own, k) if own else ())}
-    for kind in VILLAGE_KINDS:
-        out.lists[kind] = _rows(policy, getattr(ve, kind), own_ids, on)
-    if own is not None:
-        out.template = _template_chain(policy.village_templates, own.template)
-        out.removed = [(m, name_of_matter(policy, m)) for m in own.remove]
+def _lists(out: UnitPage, policy, uid: str, on: dt.date, effective, own, templates, kinds) -> None:
+    """A township's or village's effective lists (own entries marked), its template chain, its
+    removals and its published counts."""
+    own_ids = {id(e) for k in kinds for e in (getattr(own, k) if own else ())}
+    for kind in kinds:
+        out.lists[kind] = _rows(policy, getattr(effective, kind), own_ids, on)
+    if own is None:
+        return
+    out.template = _template_chain(templates, own.template)
+    out.removed = [(m, name_of_matter(policy, m)) for m in own.remove]
+    for kind in kinds:
+        count = getattr(own.published, kind, None) if own.published else None
+        if count is not None:
+            out.published[kind] = count.total
 
 
 # --------------------------------------------------------------------------- matters
