@@ -460,68 +460,113 @@ def _pg_schema(base: str):
     return f"{base}?options=-csearch_path%3D{schema}", drop
 
 
-def pg_clients(base: str, clients: int, apps: int) -> dict:
-    """`clients` threads on one runtime (its engine's connection pool), each taking `apps`
-    applications through bench/flow.py's six steps; every step's latency is kept."""
-    import tempfile
-    import threading
+PG_ON = dt.date(2025, 3, 3)
 
-    from flowkit import COUNTY, D_BB, D_TJ, TOWN, admission_request, build_policy_dir, load
+
+def _drive(wf, c: int, apps: int) -> tuple[list[float], list[str]]:
+    """Client `c`: `apps` applications through bench/flow.py's six steps; each step's latency."""
+    from flowkit import COUNTY, D_BB, D_TJ, TOWN, admission_request
+
+    on, mine, failures = PG_ON, [], []
+    try:
+        for _ in range(apps):
+            t = time.perf_counter()
+            app = wf.apply(flow_id="admission", unit=D_TJ, person=f"统计局-{c}", request=admission_request(), on=on)
+            mine.append(time.perf_counter() - t)
+            for kw in ({"opinion": True}, {"action": "review", "unit": D_BB, "person": "编办-王五"},
+                       {"action": "approve", "unit": COUNTY, "person": "区政府-赵六", "document": "d", "meeting": "m"},
+                       {"action": "enter", "unit": COUNTY, "person": "区政府-赵六", "effective": on},
+                       {"action": "exit", "unit": COUNTY, "person": "区政府-赵六", "reason": "基准测试"}):
+                t = time.perf_counter()
+                if kw.pop("opinion", False):
+                    wf.give_opinion(app_id=app.id, unit=TOWN, person="永安镇-李四", stance="agree", text=None, on=on)
+                else:
+                    wf.step(app_id=app.id, on=on, **kw)
+                mine.append(time.perf_counter() - t)
+    except Exception as exc:  # counted and printed: a bench run must not hide one
+        failures.append(f"{type(exc).__name__}: {exc}")
+    return mine, failures
+
+
+def _process_client(root: str, url: str, c: int, apps: int, barrier, results) -> None:
+    """One client process: its own runtime and pool, started together with the others."""
+    from flowkit import load
 
     from admission.flow.runtime import open_runtime
 
-    on = dt.date(2025, 3, 3)
+    wf = open_runtime(load(Path(root)), url).workflow
+    barrier.wait()
+    t = time.perf_counter()
+    mine, failures = _drive(wf, c, apps)
+    results.put((mine, failures, time.perf_counter() - t))
+    wf.db.dispose()
+
+
+def pg_clients(base: str, clients: int, apps: int, processes: bool = False) -> dict:
+    """`clients` concurrent clients taking `apps` applications each through bench/flow.py's six
+    steps: threads on one runtime (its engine's connection pool), or with `processes` one process
+    each (as API workers are); every step's latency is kept."""
+    import multiprocessing as mp
+    import tempfile
+    import threading
+
+    from flowkit import build_policy_dir, load
+
+    from admission.flow.runtime import open_runtime
+
     latencies: list[float] = []
     failures: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         url, drop = _pg_schema(base)
         try:
-            wf = open_runtime(load(build_policy_dir(Path(tmp))), url).workflow
+            root = build_policy_dir(Path(tmp))
+            wf = open_runtime(load(root), url).workflow  # the schema, migrated once
+            if processes:
+                ctx = mp.get_context("spawn")
+                barrier, results = ctx.Barrier(clients + 1), ctx.Queue()
+                procs = [ctx.Process(target=_process_client, args=(str(root), url, c, apps, barrier, results))
+                         for c in range(clients)]
+                for p in procs:
+                    p.start()
+                barrier.wait()
+                t = time.perf_counter()
+                for _ in procs:
+                    mine, failed, _secs = results.get()
+                    latencies.extend(mine)
+                    failures.extend(failed)
+                wall = time.perf_counter() - t
+                for p in procs:
+                    p.join()
+            else:
+                def client(c: int) -> None:
+                    mine, failed = _drive(wf, c, apps)
+                    latencies.extend(mine)
+                    failures.extend(failed)
 
-            def client(c: int) -> None:
-                mine = []
-                try:
-                    for i in range(apps):
-                        t = time.perf_counter()
-                        app = wf.apply(flow_id="admission", unit=D_TJ, person=f"统计局-{c}", request=admission_request(),
-                                       on=on)
-                        mine.append(time.perf_counter() - t)
-                        for kw in ({"opinion": True}, {"action": "review", "unit": D_BB, "person": "编办-王五"},
-                                   {"action": "approve", "unit": COUNTY, "person": "区政府-赵六", "document": "d",
-                                    "meeting": "m"},
-                                   {"action": "enter", "unit": COUNTY, "person": "区政府-赵六", "effective": on},
-                                   {"action": "exit", "unit": COUNTY, "person": "区政府-赵六", "reason": "基准测试"}):
-                            t = time.perf_counter()
-                            if kw.pop("opinion", False):
-                                wf.give_opinion(app_id=app.id, unit=TOWN, person="永安镇-李四", stance="agree", text=None,
-                                                on=on)
-                            else:
-                                wf.step(app_id=app.id, on=on, **kw)
-                            mine.append(time.perf_counter() - t)
-                except Exception as exc:  # counted and printed: a bench run must not hide one
-                    failures.append(f"{type(exc).__name__}: {exc}")
-                latencies.extend(mine)
-
-            threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
-            t = time.perf_counter()
-            for th in threads:
-                th.start()
-            for th in threads:
-                th.join()
-            wall = time.perf_counter() - t
+                threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+                t = time.perf_counter()
+                for th in threads:
+                    th.start()
+                for th in threads:
+                    th.join()
+                wall = time.perf_counter() - t
+            problems = wf.verify_chain()
             wf.db.dispose()
         finally:
             drop()
     latencies.sort()
     n = len(latencies)
-    return {"clients": clients, "apps_per_client": apps, "steps": n, "failures": failures[:3],
+    return {"clients": clients, "processes": processes, "apps_per_client": apps, "steps": n,
+            "failures": failures[:3], "chain_problems": problems[:3],
             "steps_per_s": n / wall if wall else 0.0,
             "p50_ms": latencies[n // 2] * 1000 if n else None, "p99_ms": latencies[min(n - 1, n * 99 // 100)] * 1000 if n else None}
 
 
 def print_pg(r: dict) -> None:
-    print(f"\nworkflow, PostgreSQL, {r['clients']} concurrent clients on one pool, {r['apps_per_client']} applications "
-          f"each: {r['steps_per_s']:,.0f} steps/s, step latency p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms"
+    how = "client processes, a pool each" if r["processes"] else "concurrent clients (threads) on one pool"
+    print(f"\nworkflow, PostgreSQL, {r['clients']} {how}, {r['apps_per_client']} applications each: "
+          f"{r['steps_per_s']:,.0f} steps/s, step latency p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms; "
+          f"audit chain {'intact' if not r['chain_problems'] else 'BROKEN ' + str(r['chain_problems'])}"
           + (f"; FAILURES {r['failures']}" if r["failures"] else ""))
 
 
@@ -573,6 +618,8 @@ def main(argv=None) -> None:
     if args.pg:
         figures["postgresql"] = pg_clients(args.pg, args.clients, args.pg_apps)
         print_pg(figures["postgresql"])
+        figures["postgresql_processes"] = pg_clients(args.pg, args.clients, args.pg_apps, processes=True)
+        print_pg(figures["postgresql_processes"])
     figures["load_after"] = os.getloadavg()
     print(load_line())
     if args.json:

@@ -16,8 +16,8 @@ from .errors import Forbidden, Invalid, Refused
 from .facts import StepInput
 from .requests import AdmissionRequest, SecondmentRequest
 from .statements import (
-    _ADVISORY_LOCK, _INS_APP, _INS_COUNTER, _INS_FLOWDEF, _SEL_COUNTER, _SEL_FLOWDEF, _UPD_COUNTER, CHAIN_LOCK,
-    GENESIS, _parse_request, _require_person, flow_revision, run,
+    _INS_APP, _INS_COUNTER, _INS_FLOWDEF, _INS_LOG, _SEL_COUNTER, _SEL_FLOWDEF, _SET_HEAD, _UPD_COUNTER, GENESIS,
+    _parse_request, _require_person, flow_revision, pipelined, run,
 )
 
 
@@ -62,29 +62,29 @@ class ApplyMixin:
                 raise Refused("申请未通过：" + "；".join(g["message"] for g in blocking), details=blocking)
         with self._write() as conn:
             self._remember_flow(conn, flow, revision)
-            app.id, prev_hash = self._next_id(conn, on)
+            app.id, counter, prev_hash = self._next_id(conn, on)
             self._enter_state(app, flow, flow.initial, on)
-            run(conn, _INS_APP, app.values())
-            self._log(conn, app, "apply", None, app.state, unit, person, "applicant", on, fired, None, {}, request,
-                      prev_hash=prev_hash)
+            entry = self._entry(app, "apply", None, app.state, unit, person, "applicant", on, fired, None, {}, request,
+                                prev_hash)
+            with pipelined(conn):  # the writes: one round trip
+                run(conn, _INS_APP, app.values())
+                run(conn, _INS_LOG, entry)
+                run(conn, _SET_HEAD, {"counter": counter, "head": entry["hash"]})
         self._remembered.add((flow.id, revision))  # only once it is committed
         return app
 
-    def _next_id(self, conn: Connection, on: dt.date) -> tuple[str, str]:
-        """Lock the audit chain (as `_lock`), then take the next application number; return it
-        and the hash the chain ends with."""
+    def _next_id(self, conn: Connection, on: dt.date) -> tuple[str, str, str]:
+        """Take the next application number of the year (its counter row stays locked until
+        commit, so applications are numbered, and chained, one after another); return the id, the
+        counter's name and the first entry of the application numbered before it."""
         name = f"app-{on.year}"
         if self._returning:
-            if not self._sqlite:
-                run(conn, _ADVISORY_LOCK, {"k": CHAIN_LOCK})
             value, last = run(conn, self._sql["bump"], {"name": name}, fetch=True)
-            last = last or GENESIS
         else:  # old SQLite: its transaction is serialised already (BEGIN IMMEDIATE)
-            last = self._lock_chain(conn)
             if conn.execute(_UPD_COUNTER, {"counter": name}).rowcount == 0:
                 conn.execute(_INS_COUNTER, {"name": name, "value": 1})
-            value = conn.execute(_SEL_COUNTER, {"counter": name}).scalar_one()
-        return f"WF-{on.year}-{value:06d}", last
+            value, last = conn.execute(_SEL_COUNTER, {"counter": name}).one()
+        return f"WF-{on.year}-{value:06d}", name, last or GENESIS
 
     def _remember_flow(self, conn: Connection, flow: Flow, revision: str) -> None:
         if (flow.id, revision) in self._remembered:

@@ -14,9 +14,9 @@ from ..language.entities import AdmissionRecord, Exit
 from ..language.enums import AdmissionState, Term
 from ..language.registers import Approval, Secondment
 from ..language.flow import Phase
-from ..store.tables import Application, Change, Opinion, Refusal, TransitionLog
+from ..store.tables import Application, Change, Counter, Opinion, Refusal, TransitionLog
 from .errors import NotFound
-from .statements import GENESIS, entry_hash
+from .statements import CHAIN_CUT, GENESIS, entry_hash
 
 
 class QueriesMixin:
@@ -89,16 +89,37 @@ class QueriesMixin:
             return list(s.exec(select(Change).where(Change.seq > since).order_by(Change.seq).limit(limit)))
 
     def verify_chain(self) -> list[str]:
-        """Problems in the audit chain (empty when intact): recomputed hashes and links."""
-        problems = []
-        prev = GENESIS
+        """Problems in the audit chain (empty when intact): recomputed hashes, links and ends.
+        An entry links to its application's previous entry; an application's first entry to the
+        first entry of the application numbered before it (the genesis hash for a year's first);
+        `application.log_head` and the year's `counter.head` must name the newest of each.  So an
+        edited, inserted or removed entry, a cut-off history and a removed application all show.
+        Entries up to the `audit-chain-v2` counter were written before migration 0004 as one chain
+        over all applications, and are checked as one."""
+        problems: list[str] = []
+        newest: dict[str, str] = {}  # application -> the hash of its newest entry so far
+        first: dict[str, str] = {}  # application -> the hash of its first entry
         with self.tx() as s:
+            cut = s.get(Counter, CHAIN_CUT)
+            cut = cut.value if cut is not None else 0
+            previous = GENESIS
             for e in s.exec(select(TransitionLog).order_by(TransitionLog.seq)):
-                if e.prev_hash != prev:
-                    problems.append(f"第 {e.seq} 条的前序哈希与第 {e.seq - 1} 条不符（链被截断或插入）")
                 if entry_hash(e) != e.hash:
                     problems.append(f"第 {e.seq} 条内容与其哈希不符（记录被篡改）")
-                prev = e.hash
+                expected, what = _expected_link(e, cut, previous, newest, first)
+                if expected is None:
+                    problems.append(f"第 {e.seq} 条是申请 {e.application_id} 的首条，但{what}找不到（记录被删除）")
+                elif e.prev_hash != expected:
+                    problems.append(f"第 {e.seq} 条的前序哈希与{what}不符（链被截断或插入）")
+                newest[e.application_id] = previous = e.hash
+                first.setdefault(e.application_id, e.hash)
+            for app_id, head in s.exec(select(Application.id, Application.log_head)):
+                if head is not None and newest.get(app_id) != head:
+                    problems.append(f"申请 {app_id} 的最新一条记录与其链尾哈希不符（记录被删除或截断）")
+            for c in s.exec(select(Counter).where(Counter.name.like("app-%"))):
+                last = f"WF-{c.name[4:]}-{c.value:06d}"
+                if c.head is not None and first.get(last) != c.head:
+                    problems.append(f"{c.name[4:]} 年的最后一件申请 {last} 的首条记录缺失或与计数器不符（申请被删除）")
         return problems
 
     def check_flow_revisions(self) -> list[str]:
@@ -157,3 +178,24 @@ def _app_dict(app: Application) -> dict:
 
 def _log_dict(e: TransitionLog) -> dict:
     return e.model_dump(mode="json")
+
+
+def _expected_link(e: TransitionLog, cut: int, previous: str, newest: dict, first: dict) -> tuple[str | None, str]:
+    """The hash entry `e` must link to, and what it is (in words); None when that entry is missing."""
+    if e.seq <= cut:
+        return previous, f"第 {e.seq - 1} 条"
+    if e.application_id in newest:
+        return newest[e.application_id], f"申请 {e.application_id} 的上一条"
+    before = _numbered_before(e.application_id)
+    if before is None:
+        return GENESIS, "起始哈希"
+    return first.get(before), f"编号在前的申请 {before} 的首条"
+
+
+def _numbered_before(app_id: str) -> str | None:
+    """The id of the application numbered just before `app_id` (WF-YYYY-NNNNNN), None for a
+    year's first."""
+    prefix, _, number = app_id.rpartition("-")
+    if not number.isdigit() or int(number) <= 1:
+        return None
+    return f"{prefix}-{int(number) - 1:0{len(number)}d}"

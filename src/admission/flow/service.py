@@ -1,6 +1,6 @@
 """The workflow service: apply, take a step, give an opinion, answer a dissent, tick, read.
 
-Every step runs in one database transaction: lock the application (and the audit chain), check
+Every step runs in one database transaction: lock the application (its row), check
 the ETag, the transition from the current state, the acting unit's role and separation of
 duties, the required fields; compute the facts; let the rules engine evaluate the guards and move
 the statechart; write the application, the hash-chained log entry and the change feed; commit.
@@ -39,11 +39,11 @@ from .errors import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed, 
 from .queries import QueriesMixin, _app_dict, _as_record, _log_dict, stored_admissions  # noqa: F401
 from .requests import AdjustmentRequest
 from .statements import (  # noqa: F401
-    _ADVISORY_LOCK, _APP, _APP_FIELDS, _CHANGE, _COUNTER, _DIALECT, _FLOWDEF, _INS_APP, _INS_CHANGE, _INS_COUNTER,
-    _INS_FLOWDEF, _INS_LOG, _INS_OPINION, _LAST_HASH, _LOG, _MUTABLE, _MUTABLE_AT, _OPINION, _REVISIONS,
+    _APP, _APP_FIELDS, _CHANGE, _COUNTER, _DIALECT, _FLOWDEF, _INS_APP, _INS_CHANGE, _INS_COUNTER,
+    _INS_FLOWDEF, _INS_LOG, _INS_OPINION, _LOG, _MUTABLE, _MUTABLE_AT, _OPINION, _REVISIONS,
     _SEL_APP, _SEL_APP_FOR_UPDATE, _SEL_COUNTER, _SEL_FLOWDEF, _SEL_OPINION_OF, _SEL_OPINIONS, _SEL_PAST,
-    _SQLITE_RETURNING, _UPD_COUNTER, _UPDATES, CHAIN_LOCK, GENESIS, _crash_point, _dialect_statements,
-    _flow_from_json, _parse_request, _require_person, entry_hash, flow_revision, run,
+    _SQLITE_RETURNING, _UPD_COUNTER, _UPDATES, CHAIN_CUT, GENESIS, _crash_point, _dialect_statements,
+    _flow_from_json, _parse_request, _require_person, entry_hash, flow_revision, pipelined, run, run_all, send,
 )
 from .steps import StepsMixin, _add_change, _given, _Past, _RefusedInside  # noqa: F401
 
@@ -82,20 +82,26 @@ class Workflow(ApplyMixin, StepsMixin, QueriesMixin):
         with self.db.begin() as conn:
             yield conn
 
-    def _lock(self, conn: Connection, app_id: str) -> tuple[str, ApplicationRow, tuple]:
-        """Lock the audit chain, then the application row; return the hash the chain ends with,
-        the row (a plain object, written back with `_save_app`) and its values as read.  SQLite
-        transactions are already serialised (BEGIN IMMEDIATE); PostgreSQL takes the chain's
-        transaction advisory lock, then reads the row FOR UPDATE (and the chain's end, in the same
-        statement, once it holds the lock); both locks are released at commit or rollback."""
+    def _lock(self, conn: Connection, app_id: str, past: bool = False) -> tuple[str, ApplicationRow, tuple, list | None]:
+        """Lock the application and read it: the hash its audit chain ends with, the row (a plain
+        object, written back with `_save_app`), its values as read, and with `past` on PostgreSQL
+        its log's past (`_Past`), read in the same round trip.  SQLite transactions are
+        serialised already (BEGIN IMMEDIATE); PostgreSQL reads the row FOR UPDATE, and the lock
+        holds until commit or rollback.  Only steps on the same application wait for each other."""
+        rows = None
         if self._sqlite:
             row = run(conn, _SEL_APP, {"id": app_id}, fetch=True)
+        elif past:
+            with pipelined(conn):
+                sent = send(conn, _SEL_APP_FOR_UPDATE, {"id": app_id})
+                history = send(conn, _SEL_PAST, {"id": app_id})  # its snapshot is taken once the lock is held
+                row, rows = sent.one(), history.all()
         else:
-            run(conn, _ADVISORY_LOCK, {"k": CHAIN_LOCK})
             row = run(conn, _SEL_APP_FOR_UPDATE, {"id": app_id}, fetch=True)
         if row is None:
             raise NotFound(f"申请 {app_id} 不存在", code="no-such-application")
-        return row[-1] or GENESIS, ApplicationRow.from_row(row), tuple(row)
+        app = ApplicationRow.from_row(row)
+        return app.log_head or GENESIS, app, tuple(row), rows
 
     def _save_app(self, conn: Connection, app: ApplicationRow, read: tuple) -> None:
         """Write back the columns that changed since `read` (an index on a column not set is
@@ -109,12 +115,6 @@ class Workflow(ApplyMixin, StepsMixin, QueriesMixin):
                 {n: bindparam(n) for n in key})
         params["app_id"] = app.id
         run(conn, stmt, params)
-
-    def _lock_chain(self, conn: Connection) -> str:
-        """Serialise writers of the audit chain (as `_lock`); return the hash of its last entry."""
-        if not self._sqlite:
-            conn.execute(_ADVISORY_LOCK, {"k": CHAIN_LOCK})
-        return conn.execute(_LAST_HASH).scalar() or GENESIS
 
     # ------------------------------------------------------------------ flows
     def flow(self, flow_id: str) -> Flow:

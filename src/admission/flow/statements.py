@@ -1,7 +1,7 @@
 """What every part of the workflow service shares: the prepared SQLAlchemy core statements of the
-write path (table aliases, the per-dialect upserts, the audit chain's lock key and its genesis
-hash) and the small helpers (a flow's revision, parsing a request, the hash of a log entry, the
-crash-test hook)."""
+write path (table aliases, the per-dialect upserts, the audit chain's genesis hash), running them
+(one by one or pipelined) and the small helpers (a flow's revision, parsing a request, the hash of
+a log entry, the crash-test hook)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import json
 import os
 import sqlite3
 import weakref
+from contextlib import nullcontext
 from functools import lru_cache
 
 from pydantic import ValidationError
-from sqlalchemy import bindparam, insert, text, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql as pg_dialect
@@ -36,10 +37,9 @@ _CHANGE = Change.__table__
 _COUNTER = Counter.__table__
 _FLOWDEF = FlowDefinition.__table__
 _APP_FIELDS = [c.name for c in _APP.columns]
-_LAST_HASH = core_select(_LOG.c.hash).order_by(_LOG.c.seq.desc()).limit(1)
-# the application row and the hash the audit chain ends with, in one statement (read after the
-# chain is locked); the row's columns come first, in table order (`ApplicationRow.from_row`)
-_SEL_APP = core_select(_APP, _LAST_HASH.scalar_subquery().label("last_hash")).where(_APP.c.id == bindparam("id"))
+# the application row, its columns in table order (`ApplicationRow.from_row`); its `log_head` is
+# where its audit chain ends
+_SEL_APP = core_select(_APP).where(_APP.c.id == bindparam("id"))
 _SEL_APP_FOR_UPDATE = _SEL_APP.with_for_update(of=_APP)
 _SEL_PAST = core_select(_LOG.c.unit, _LOG.c.person, _LOG.c.role, _LOG.c.action, _LOG.c.on_date).where(
     _LOG.c.application_id == bindparam("id")).order_by(_LOG.c.seq)
@@ -47,7 +47,7 @@ _SEL_OPINIONS = core_select(_OPINION).where(_OPINION.c.application_id == bindpar
 _SEL_FLOWDEF = core_select(_FLOWDEF.c.definition).where(_FLOWDEF.c.flow_id == bindparam("flow_id"),
                                                         _FLOWDEF.c.revision == bindparam("revision"))
 _MUTABLE = ("state", "phase", "payload", "version", "state_since", "due", "overdue", "effective_from",
-            "effective_until", "exited_on", "updated_at")
+            "effective_until", "exited_on", "log_head", "updated_at")
 _MUTABLE_AT = tuple((name, _APP_FIELDS.index(name)) for name in _MUTABLE)
 _UPDATES: dict[tuple[str, ...], object] = {}  # the columns a step changed -> its UPDATE
 _INS_APP = insert(_APP)
@@ -56,10 +56,10 @@ _INS_CHANGE = insert(_CHANGE)
 # idempotent: concurrent first applications on one flow revision may both try to remember it
 _INS_FLOWDEF = {"sqlite": sqlite_dialect.insert(_FLOWDEF).on_conflict_do_nothing(),
                 "postgresql": pg_dialect.insert(_FLOWDEF).on_conflict_do_nothing()}
-_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 # SQLite has RETURNING from 3.35; older libraries take the two-statement paths below
 _SQLITE_RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)
-_SEL_COUNTER = core_select(_COUNTER.c.value).where(_COUNTER.c.name == bindparam("counter"))
+_SEL_COUNTER = core_select(_COUNTER.c.value, _COUNTER.c.head).where(_COUNTER.c.name == bindparam("counter"))
+_SET_HEAD = update(_COUNTER).where(_COUNTER.c.name == bindparam("counter")).values(head=bindparam("head"))
 _UPD_COUNTER = update(_COUNTER).where(_COUNTER.c.name == bindparam("counter")).values(value=_COUNTER.c.value + 1)
 _INS_COUNTER = insert(_COUNTER)
 _SEL_OPINION_OF = core_select(_OPINION.c.id).where(_OPINION.c.application_id == bindparam("application_id"),
@@ -72,10 +72,10 @@ def _dialect_statements(dialect: str) -> dict:
     ins = sqlite_dialect.insert if dialect == "sqlite" else pg_dialect.insert
     bump = ins(_COUNTER).values(name=bindparam("name"), value=1)
     return {
-        # the next application number, and the hash the audit chain ends with (read once the
-        # chain is locked): one statement; the counter row stays locked until commit
+        # the next application number, and the first entry of the application numbered before it
+        # (the row's own column, read under its lock); the row stays locked until commit
         "bump": bump.on_conflict_do_update(index_elements=[_COUNTER.c.name], set_={"value": _COUNTER.c.value + 1})
-        .returning(_COUNTER.c.value, _LAST_HASH.scalar_subquery()),
+        .returning(_COUNTER.c.value, _COUNTER.c.head),
         # an opinion, unless the unit already gave one (the unique constraint decides)
         "opinion": ins(_OPINION).on_conflict_do_nothing(
             index_elements=[_OPINION.c.application_id, _OPINION.c.unit]).returning(_OPINION.c.id),
@@ -123,19 +123,59 @@ class _Prepared:
 _PREPARED: dict[tuple, tuple[object, _Prepared]] = {}
 
 
-def run(conn, stmt, params: dict | None = None, *, fetch: bool = False) -> tuple | None:
-    """Execute `stmt` with `params` in `conn`'s transaction through its driver connection;
-    with `fetch`, the first row, its values converted as SQLAlchemy would."""
-    params = params or {}
+def _prepared(conn, stmt, params: dict) -> _Prepared:
     keys = tuple(params) if isinstance(stmt, Insert) else None  # an INSERT names the columns it sets
     key = (id(stmt), conn.dialect.name, keys)
     hit = _PREPARED.get(key)
     if hit is None or hit[0] is not stmt:
         hit = _PREPARED[key] = (stmt, _Prepared(stmt, conn.dialect, keys))
-    prepared = hit[1]
-    cursor = conn.connection.driver_connection.execute(prepared.sql, prepared.params(params))
-    return prepared.row(cursor.fetchone()) if fetch else None
-CHAIN_LOCK = 0x61646D69  # advisory lock key of the audit chain ("admi")
+    return hit[1]
+
+
+class _Sent:
+    """A statement sent on the driver connection; its answer is read when asked for (in a
+    pipeline, after everything sent before it)."""
+
+    __slots__ = ("prepared", "cursor")
+
+    def __init__(self, prepared: _Prepared, cursor):
+        self.prepared, self.cursor = prepared, cursor
+
+    def one(self) -> tuple | None:
+        return self.prepared.row(self.cursor.fetchone())
+
+    def all(self) -> list[tuple]:
+        return [self.prepared.row(r) for r in self.cursor.fetchall()]
+
+
+def send(conn, stmt, params: dict | None = None) -> _Sent:
+    """Execute `stmt` with `params` in `conn`'s transaction through its driver connection."""
+    params = params or {}
+    prepared = _prepared(conn, stmt, params)
+    return _Sent(prepared, conn.connection.driver_connection.execute(prepared.sql, prepared.params(params)))
+
+
+def run(conn, stmt, params: dict | None = None, *, fetch: bool = False) -> tuple | None:
+    """`send`; with `fetch`, the first row, its values converted as SQLAlchemy would."""
+    sent = send(conn, stmt, params)
+    return sent.one() if fetch else None
+
+
+def run_all(conn, stmt, params: dict | None = None) -> list[tuple]:
+    """`send`, and every row of the answer."""
+    return send(conn, stmt, params).all()
+
+
+def pipelined(conn):
+    """On PostgreSQL, statements `run` in this block go out together and are answered together
+    (psycopg's pipeline mode): a step's reads are one round trip, its writes another.  A fetch
+    inside the block waits for what was sent before it.  On SQLite, a plain block."""
+    if conn.dialect.name == "postgresql":
+        return conn.connection.driver_connection.pipeline()
+    return nullcontext()
+
+
+CHAIN_CUT = "audit-chain-v2"  # counter: the last entry of the single chain before 0004 (its seq)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -19,7 +19,7 @@ from .facts import OPINION_FACTS, PAST_FACTS, StepInput, compute
 from .requests import AdmissionRequest, SecondmentRequest
 from .statements import (
     _INS_CHANGE, _INS_LOG, _INS_OPINION, _SEL_OPINION_OF, _SEL_OPINIONS, _SEL_PAST, _crash_point, _parse_request,
-    _require_person, entry_hash, run,
+    _require_person, entry_hash, pipelined, run, run_all,
 )
 
 
@@ -41,7 +41,7 @@ class StepsMixin:
             raise refused.error from None
 
     def _step(self, conn: Connection, app_id: str, step: StepInput, if_match: int | None) -> ApplicationRow:
-        prev_hash, app, read = self._lock(conn, app_id)
+        prev_hash, app, read, history = self._lock(conn, app_id, past=True)
         if if_match is not None and app.version != if_match:
             raise PreconditionFailed(f"申请 {app_id} 已被他人修改（当前版本 {app.version}，请求版本 {if_match}）")
         flow = self._pinned(conn, app)
@@ -68,7 +68,7 @@ class StepsMixin:
         missing = [r for r in t.requires if not _given(step, r)]
         if missing:
             raise Invalid(f"{step.action} 必须填写：{'、'.join(missing)}", code="missing-input")
-        past = _Past(conn, app.id)
+        past = _Past(conn, app.id, history)
         self._separation_of_duties(app, step, role, past)
         fired = self._guards(flow, revision, ti, app, payload, step, conn, past)
         blocking = [g for g in fired if g["fired"] and g["effect"] == "block"]
@@ -84,19 +84,21 @@ class StepsMixin:
         else:
             to = self.engine.move(self.engine.compile(flow, revision), app.state, ti)
         _crash_point("before-write")
-        self._enter_state(app, flow, to, step.on)
-        self._effects(conn, app, flow, before, to, step, payload, past)
         reason = step.reason or ("；".join(g["message"] for g in rejects + backs) or None)
         docs = {k: v for k, v in (("document", step.document), ("meeting", step.meeting)) if v}
         if step.effective:
             docs["effective"] = step.effective.isoformat()
         if step.passed is not None:
             docs["evaluation_passed"] = step.passed
-        self._save_app(conn, app, read)
-        _crash_point("after-app")
-        self._log(conn, app, step.action, before, to, step.unit, step.person, role, step.on, fired, reason, docs,
-                  {}, prev_hash=prev_hash)
-        _crash_point("after-log")
+        with pipelined(conn):  # the writes: one round trip
+            self._enter_state(app, flow, to, step.on)
+            self._effects(conn, app, flow, before, to, step, payload, past)
+            entry = self._entry(app, step.action, before, to, step.unit, step.person, role, step.on, fired, reason,
+                                docs, {}, prev_hash)
+            self._save_app(conn, app, read)
+            _crash_point("after-app")
+            run(conn, _INS_LOG, entry)
+            _crash_point("after-log")
         return app
 
     def _separation_of_duties(self, app: ApplicationRow, step: StepInput, role: str, past: _Past) -> None:
@@ -196,7 +198,7 @@ class StepsMixin:
         if stance == "dissent" and not text:
             raise Invalid("不同意须写明理由", code="missing-input")
         with self._write() as conn:
-            prev_hash, app, read = self._lock(conn, app_id)
+            prev_hash, app, read, _ = self._lock(conn, app_id)
             if if_match is not None and app.version != if_match:
                 raise PreconditionFailed(f"申请 {app_id} 已被他人修改")
             if app.phase != Phase.review.value:
@@ -212,9 +214,8 @@ class StepsMixin:
             if not self._add_opinion(conn, row):
                 raise Conflict(f"{self._name(unit)} 已给出意见", code="opinion-exists")
             app.version += 1
-            self._save_app(conn, app, read)
-            self._log(conn, app, "opinion", app.state, app.state, unit, person, consulted, on, [], text,
-                      {"stance": stance}, {}, prev_hash=prev_hash)
+            self._log(conn, app, read, "opinion", app.state, app.state, unit, person, consulted, on, [], text,
+                      {"stance": stance}, {}, prev_hash)
         return OpinionRow(**row)
 
     def answer_dissent(self, *, app_id: str, township: str, unit: str, person: str, text: str,
@@ -226,7 +227,7 @@ class StepsMixin:
             raise Invalid("答复不能为空", code="missing-input")
         with self.tx() as s:
             conn = s.connection()
-            prev_hash, app, read = self._lock(conn, app_id)
+            prev_hash, app, read, _ = self._lock(conn, app_id)
             if if_match is not None and app.version != if_match:
                 raise PreconditionFailed(f"申请 {app_id} 已被他人修改（当前版本 {app.version}，请求版本 {if_match}）")
             flow = self._pinned(conn, app)
@@ -239,9 +240,8 @@ class StepsMixin:
             s.add(op)
             s.flush()  # what the ORM holds goes first, so the log follows the changes it records
             app.version += 1
-            self._save_app(conn, app, read)
-            self._log(conn, app, "answer", app.state, app.state, unit, person, "reviewer", on, [], text,
-                      {"township": township}, {}, prev_hash=prev_hash)
+            self._log(conn, app, read, "answer", app.state, app.state, unit, person, "reviewer", on, [], text,
+                      {"township": township}, {}, prev_hash)
             return op
 
     def _add_opinion(self, conn: Connection, row: dict) -> bool:
@@ -275,27 +275,26 @@ class StepsMixin:
             except WorkflowError:
                 continue
         with self.tx() as s:
-            prev_hash = self._lock_chain(s.connection())
-            rows = s.exec(select(Application).where(Application.phase == Phase.review.value)).all()
-            for app in rows:
+            conn = s.connection()
+            units = self.index.units
+            for candidate in s.exec(select(Application.id).where(Application.phase == Phase.review.value)).all():
+                prev_hash, app, read, _ = self._lock(conn, candidate)
                 opinion_due = app.payload.get("_opinion_due")
-                if not opinion_due or on <= dt.date.fromisoformat(opinion_due):
+                if app.phase != Phase.review.value or not opinion_due or on <= dt.date.fromisoformat(opinion_due):
                     continue
                 given = {o.unit for o in s.exec(select(Opinion).where(Opinion.application_id == app.id))}
-                units = self.index.units
                 townships = sorted({units[t].township if units[t].kind == UnitKind.village else t
                                     for t in app.targets if t in units} - given)
+                if not townships:
+                    continue
                 for t in townships:
                     s.add(Opinion(application_id=app.id, unit=t, person=None, stance="none",
                                   text="逾期未反馈，视为无意见", given_on=on))
                     silent += 1
-                if townships:
-                    app.version += 1
-                    s.add(app)
-                    s.flush()  # the ORM's changes go first, so the log follows the changes it records
-                    prev_hash = self._log(s.connection(), app, "no-opinion", app.state, app.state, "system", "system",
-                                          "system", on, [], "征求意见期限已过", {"townships": townships}, {},
-                                          prev_hash=prev_hash)
+                s.flush()  # the opinions go first, so the log follows the changes it records
+                app.version += 1
+                self._log(conn, app, read, "no-opinion", app.state, app.state, "system", "system", "system", on, [],
+                          "征求意见期限已过", {"townships": townships}, {}, prev_hash)
             for app in s.exec(select(Application).where(Application.due < on, Application.overdue == False)):  # noqa: E712
                 app.overdue = True
                 s.add(app)
@@ -303,18 +302,25 @@ class StepsMixin:
         return {"exited": exited, "no_opinion": silent, "overdue": overdue}
 
     # ------------------------------------------------------------------ audit log
-    def _log(self, conn: Connection, app: ApplicationRow | Application, action: str, before: str | None, to: str,
-             unit: str, person: str, role: str, on: dt.date, guards: list, reason: str | None, documents: dict,
-             payload: dict, prev_hash: str | None = None) -> str:
-        if prev_hash is None:
-            prev_hash = self._lock_chain(conn)
+    def _entry(self, app: ApplicationRow, action: str, before: str | None, to: str, unit: str, person: str,
+               role: str, on: dt.date, guards: list, reason: str | None, documents: dict, payload: dict,
+               prev_hash: str) -> dict:
+        """The log entry of a step on `app`, linked to `prev_hash` (the application's newest entry,
+        or for its first the first entry of the application numbered before it); `app.log_head`
+        becomes its hash, so writing the application back moves its chain's end with it."""
         row = {"application_id": app.id, "action": action, "from_state": before, "to_state": to, "unit": unit,
                "person": person, "role": role, "at": dt.datetime.now(dt.timezone.utc), "on_date": on,
                "guards": guards, "reason": reason, "documents": documents, "payload": payload,
                "prev_hash": prev_hash}
-        row["hash"] = entry_hash(SimpleNamespace(**row))
-        run(conn, _INS_LOG, row)
-        return row["hash"]
+        row["hash"] = app.log_head = entry_hash(SimpleNamespace(**row))
+        return row
+
+    def _log(self, conn: Connection, app: ApplicationRow, read: tuple, *entry) -> None:
+        """Append `_entry(app, *entry)` and write the application back (both in one round trip)."""
+        row = self._entry(app, *entry)
+        with pipelined(conn):
+            self._save_app(conn, app, read)
+            run(conn, _INS_LOG, row)
 
     def _refuse(self, app_id: str | None, action: str, unit: str, person: str, role: str, reasons: list) -> None:
         with self.tx() as s:
@@ -323,16 +329,17 @@ class StepsMixin:
 
 
 class _Past:
-    """From an application's log, read on first use (most steps need none of it): who reviewed it
-    (units, people) and when it was last approved."""
+    """From an application's log: who reviewed it (units, people) and when it was last approved.
+    PostgreSQL reads it with the lock (the same round trip); SQLite on first use (most steps need
+    none of it)."""
 
-    __slots__ = ("_conn", "_app_id", "_reviewers", "_approved_on")
+    __slots__ = ("_conn", "_app_id", "_rows", "_reviewers", "_approved_on")
 
-    def __init__(self, conn: Connection, app_id: str):
-        self._conn, self._app_id, self._reviewers, self._approved_on = conn, app_id, None, None
+    def __init__(self, conn: Connection, app_id: str, rows: list | None = None):
+        self._conn, self._app_id, self._rows, self._reviewers, self._approved_on = conn, app_id, rows, None, None
 
     def _read(self) -> None:
-        rows = self._conn.execute(_SEL_PAST, {"id": self._app_id}).all()
+        rows = self._rows if self._rows is not None else run_all(self._conn, _SEL_PAST, {"id": self._app_id})
         self._reviewers = ({r[0] for r in rows if r[2] == "reviewer"}, {r[1] for r in rows if r[2] == "reviewer"})
         approved = [r[4] for r in rows if r[3] in ("approve", "approve_higher")]
         self._approved_on = approved[-1] if approved else None

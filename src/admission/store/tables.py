@@ -3,11 +3,15 @@
 - `application`: one row per application, pinned to the flow id and revision it started under;
   `version` is its ETag (bumped by every step).
 - `opinion`: each target's opinion during review, and the reviewer's written answer to a dissent.
-- `transition_log`: the append-only audit trail, hash-chained (PostgreSQL refuses UPDATE/DELETE).
+- `transition_log`: the append-only audit trail (PostgreSQL refuses UPDATE/DELETE), hash-chained
+  per application: an entry links to the application's previous entry, and an application's
+  first entry to the first entry of the application numbered before it.  Steps on different
+  applications therefore never wait for each other; `application.log_head` and `counter.head`
+  hold the two chains' ends, under the row locks a step takes anyway.
 - `refusal`: refused attempts; a refused step changes no application.
 - `change`: the change feed (admissions entering and exiting, policy reloads); its `seq` is the
   admission sequence that decisions record.
-- `counter`: per-year application numbers.
+- `counter`: per-year application numbers, and the hash of the year's last first entry (`head`).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ class Application(SQLModel, table=True):
     effective_from: dt.date | None = None  # entered on
     effective_until: dt.date | None = None  # end of a short-term admission (inclusive)
     exited_on: dt.date | None = None
+    log_head: str | None = Field(default=None, max_length=64)  # the hash of its newest log entry
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
 
@@ -124,6 +129,7 @@ class Counter(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=40)
     value: int = 0
+    head: str | None = Field(default=None, max_length=64)  # app-YYYY: the newest application's first entry
 
 
 Index("ix_transition_app_seq", TransitionLog.application_id, TransitionLog.seq)
@@ -178,7 +184,7 @@ class ApplicationRow(_PlainRow):
     __slots__ = _columns(Application)
     _model = Application
     _defaults = {"version": 1, "due": None, "overdue": False, "effective_from": None, "effective_until": None,
-                 "exited_on": None}  # created_at, updated_at: now
+                 "exited_on": None, "log_head": None}  # created_at, updated_at: now
 
 
 class OpinionRow(_PlainRow):
