@@ -496,10 +496,26 @@ def _process_client(root: str, url: str, c: int, apps: int, barrier, results) ->
 
     wf = open_runtime(load(Path(root)), url).workflow
     barrier.wait()
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     mine, failures = _drive(wf, c, apps)
-    results.put((mine, failures, time.perf_counter() - t))
+    results.put((mine, failures, time.perf_counter() - t, time.process_time() - cpu))
     wf.db.dispose()
+
+
+def _server_cpu_s() -> float | None:
+    """CPU seconds used so far by the local PostgreSQL's processes (None when /proc shows none)."""
+    total, seen = 0, False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name, _, rest = text.partition("(")[2].partition(")")
+        if name.startswith("postgres"):
+            fields = rest.split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+            seen = True
+    return total / os.sysconf("SC_CLK_TCK") if seen else None
 
 
 def pg_clients(base: str, clients: int, apps: int, processes: bool = False) -> dict:
@@ -521,6 +537,7 @@ def pg_clients(base: str, clients: int, apps: int, processes: bool = False) -> d
         try:
             root = build_policy_dir(Path(tmp))
             wf = open_runtime(load(root), url).workflow  # the schema, migrated once
+            children_cpu = 0.0
             if processes:
                 ctx = mp.get_context("spawn")
                 barrier, results = ctx.Barrier(clients + 1), ctx.Queue()
@@ -529,11 +546,12 @@ def pg_clients(base: str, clients: int, apps: int, processes: bool = False) -> d
                 for p in procs:
                     p.start()
                 barrier.wait()
-                t = time.perf_counter()
+                server0, mine0, t = _server_cpu_s(), time.process_time(), time.perf_counter()
                 for _ in procs:
-                    mine, failed, _secs = results.get()
+                    mine, failed, _secs, cpu = results.get()
                     latencies.extend(mine)
                     failures.extend(failed)
+                    children_cpu += cpu
                 wall = time.perf_counter() - t
                 for p in procs:
                     p.join()
@@ -544,20 +562,27 @@ def pg_clients(base: str, clients: int, apps: int, processes: bool = False) -> d
                     failures.extend(failed)
 
                 threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
-                t = time.perf_counter()
+                server0, mine0, t = _server_cpu_s(), time.process_time(), time.perf_counter()
                 for th in threads:
                     th.start()
                 for th in threads:
                     th.join()
                 wall = time.perf_counter() - t
+            server = _server_cpu_s()
+            client_cpu = time.process_time() - mine0 + children_cpu
+            server_cpu = server - server0 if server is not None and server0 is not None else None
             problems = wf.verify_chain()
             wf.db.dispose()
         finally:
             drop()
     latencies.sort()
     n = len(latencies)
+    per_step = (client_cpu + (server_cpu or 0.0)) / n if n else None
     return {"clients": clients, "processes": processes, "apps_per_client": apps, "steps": n,
             "failures": failures[:3], "chain_problems": problems[:3],
+            "client_cpu_ms_per_step": client_cpu / n * 1000 if n else None,
+            "server_cpu_ms_per_step": server_cpu / n * 1000 if n and server_cpu is not None else None,
+            "cpu_bound_steps_per_s": os.cpu_count() / per_step if per_step else None,
             "steps_per_s": n / wall if wall else 0.0,
             "p50_ms": latencies[n // 2] * 1000 if n else None, "p99_ms": latencies[min(n - 1, n * 99 // 100)] * 1000 if n else None}
 
@@ -568,6 +593,10 @@ def print_pg(r: dict) -> None:
           f"{r['steps_per_s']:,.0f} steps/s, step latency p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms; "
           f"audit chain {'intact' if not r['chain_problems'] else 'BROKEN ' + str(r['chain_problems'])}"
           + (f"; FAILURES {r['failures']}" if r["failures"] else ""))
+    if r["server_cpu_ms_per_step"] is not None:
+        print(f"  CPU per step: clients {r['client_cpu_ms_per_step']:.2f} ms, PostgreSQL "
+              f"{r['server_cpu_ms_per_step']:.2f} ms; {os.cpu_count()} CPUs bound this machine at "
+              f"{r['cpu_bound_steps_per_s']:,.0f} steps/s")
 
 
 def print_workflow(r: dict) -> None:

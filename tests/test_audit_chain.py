@@ -203,3 +203,23 @@ def test_a_store_written_under_the_single_chain_upgrades_and_verifies(tmp_path):
         c.exec_driver_sql("UPDATE transition_log SET person = '别人' WHERE seq = 2")
     problems = wf.verify_chain()
     assert problems and "第 2 条" in problems[0]
+
+
+def test_one_applications_chain_is_verified_on_its_own(tmp_path):
+    """What a dossier shows: the application's own entries, its link to the one numbered before
+    it, and its head; another application's damage is not its problem."""
+    root = build_policy_dir(tmp_path)
+    url = make_db_url("sqlite", tmp_path)
+    wf = open_runtime(load(root), url).workflow
+    first, second = (_approving(wf, f"统计局-{i}").id for i in range(2))
+    assert wf.verify_application(first) == [] and wf.verify_application(second) == []
+    engine = _unguarded(url)
+    with engine.begin() as c:
+        c.exec_driver_sql(f"UPDATE transition_log SET reason = '改过' WHERE application_id = '{first}' "
+                          "AND action = 'opinion'")
+    assert any("篡改" in p for p in wf.verify_application(first))
+    assert wf.verify_application(second) == []
+    with engine.begin() as c:  # the second's newest entry removed: its head no longer matches
+        c.exec_driver_sql(f"DELETE FROM transition_log WHERE seq = (SELECT max(seq) FROM transition_log "
+                          f"WHERE application_id = '{second}')")
+    assert any("链尾" in p for p in wf.verify_application(second))

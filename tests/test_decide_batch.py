@@ -70,3 +70,4 @@ def test_a_batch_formats_no_explanation_until_one_is_read():
     for q, d in zip(asked, batch):
         assert d.to_dict() == decider.decide(*q).to_dict()
         assert all(r._message is not None for r in d.reasons)
+

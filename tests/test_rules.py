@@ -84,8 +84,8 @@ def codes(findings) -> set[str]:
 
 
 def decide_denials() -> set[str]:
-    """The codes `Decider.decide` denies with (`self._deny("code", …)`), read from its source;
-    `may_exercise` answers another question and is left out."""
+    """The codes `Decider.decide` denies with (`_denial("code", …)` or `self._deny("code", …)`),
+    read from its source; `may_exercise` answers another question and is left out."""
     tree = ast.parse(DECIDE.read_text(encoding="utf-8"))
     decider = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Decider")
     found = set()
@@ -93,8 +93,9 @@ def decide_denials() -> set[str]:
         if not isinstance(method, ast.FunctionDef) or method.name == "may_exercise":
             continue
         for node in ast.walk(method):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "_deny"
-                    and node.args and isinstance(node.args[0], ast.Constant)):
+            called = (node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)) \
+                if isinstance(node, ast.Call) else None
+            if called in ("_deny", "_denial") and node.args and isinstance(node.args[0], ast.Constant):
                 found.add(node.args[0].value)
     return found
 

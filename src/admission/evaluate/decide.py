@@ -159,15 +159,15 @@ class Decider:
 
     def _deny(self, code, message, actor, matter, target, on, span=None, consequence=None) -> Decision:
         """`message` is the text, or (template, args) for `Reason` to format when it is read."""
-        reason = Reason(code, None, span, message) if type(message) is tuple else Reason(code, message, span)
-        return Decision(Outcome.deny, actor, matter, target, on, (reason,), None, self.index.revision,
-                        self.index.admission_seq, consequence)
+        v = _denial(code, message, span, consequence)
+        return Decision(v[0], actor, matter, target, on, v[1], None, self.index.revision, self.index.admission_seq,
+                        consequence)
 
     def unknown(self, actor: str | None, matter: str | None, target: str | None) -> list[str]:
         """The ids of a question that name nothing in the policy."""
         return unknown_ids(actor, matter, target, self.units, self.matters)
 
-    def _burden(self, rules, ad, kind, basis, on, actor, matter, target, t) -> Decision | None:
+    def _burden(self, rules, ad, kind, basis, on, t) -> tuple | None:
         """The first burden rule in force for this assigning side that the basis does not meet."""
         side = "township" if ad.kind == UnitKind.township else "department"
         b = self.bases.get(basis) if basis else None
@@ -179,9 +179,8 @@ class Decider:
                 continue
             have = (f"所附依据 {b.number}（{b.level.label}级{'' if b.in_force(on) else '，当日无效'}）不够"
                     if b is not None else "未附依据")
-            return self._deny("burden-basis-level",
-                              f"{ad.name}向{t.name}{kind.label}，须有{need.label}级以上的依据（{r.name}），{have}",
-                              actor, matter, target, on, r.span)
+            return _denial("burden-basis-level",
+                           f"{ad.name}向{t.name}{kind.label}，须有{need.label}级以上的依据（{r.name}），{have}", r.span)
         return None
 
     def _basis_ok(self, basis: str | None, d: dt.date) -> bool:
@@ -200,10 +199,17 @@ class Decider:
         return actor_dept in standing
 
     # ------------------------------------------------------------------ decide
+    # An answer is a verdict, (outcome, reasons, authority, consequence), put in a `Decision` with
+    # the question's fields.  It is found in three stages, each a function of less than the whole
+    # question, so a batch can find each once for the questions that share it: `_gate` (steps
+    # 1-4b: who asks whom, on what day and basis), `_listing` (5-9: what the target's lists say of
+    # the matter) and `_standing` (10-11: whether the asking department may use the entry).
     def decide(self, actor: str, matter: str, target: str, on: dt.date,
                kind: AssignmentKind = AssignmentKind.task, role: AssignmentRole = AssignmentRole.execute,
                basis: str | None = None) -> Decision:
-        return self._decide(actor, matter, target, on, kind, role, basis, self._place(matter, target))
+        v = self._verdict(actor, matter, target, on, kind, role, basis, self._place(matter, target))
+        return Decision(v[0], actor, matter, target, on, v[1], v[2], self.index.revision, self.index.admission_seq,
+                        v[3])
 
     def _place(self, matter: str, target: str) -> tuple | None:
         """What an answer reads about its (target, matter) whoever asks: the target, the matter,
@@ -215,82 +221,103 @@ class Decider:
         key = (target, matter)
         return t, m, self.index.blocks.get(key, ()), self.index.entries.get(key, ())
 
-    def _decide(self, actor, matter, target, on, kind, role, basis, place) -> Decision:
-        units = self.units
-        if place is None or actor not in units:
-            return self._result(Outcome.error, actor, matter, target, on, [Reason(
-                "unknown-id", "未知标识 unknown id: " + "、".join(self.unknown(actor, matter, target)))])
-        t, m, blocks, entries = place
+    def _undecidable(self, actor, matter, target, place) -> tuple | None:
+        """The error verdict of a question that names nothing, or asks about a unit that is not a
+        township or village."""
+        if place is None or actor not in self.units:
+            return (Outcome.error, (Reason("unknown-id", "未知标识 unknown id: " + "、".join(
+                self.unknown(actor, matter, target))),), None, None)
+        t = place[0]
         if t.kind not in _PLACES:
-            return self._result(Outcome.error, actor, matter, target, on, [Reason(
-                "bad-target", f"接收单位 '{t.name}' 是{t.kind.label}，只能问乡镇(街道)或村(社区)")])
+            return (Outcome.error, (Reason("bad-target", f"接收单位 '{t.name}' 是{t.kind.label}，只能问乡镇(街道)或村(社区)"),),
+                    None, None)
+        return None
+
+    def _verdict(self, actor, matter, target, on, kind, role, basis, place) -> tuple:
+        bad = self._undecidable(actor, matter, target, place)
+        if bad is not None:
+            return bad
+        t, m, blocks, entries = place
         d = on.toordinal()
-        a = self.units[actor]
+        gate = self._gate(actor, t, on, d, kind, basis)
+        if gate is not None:
+            return gate
+        listing = self._listing(matter, target, on, d, kind, role, t, m, blocks, entries)
+        if type(listing) is list:
+            return self._standing(self.units[actor].attributed, matter, t, m, d, listing)
+        if listing is _ASKER:
+            return self._unlisted_for(actor, matter, target, on, d, kind, t, m, basis)
+        return listing
+
+    def _gate(self, actor, t, on, d, kind, basis) -> tuple | None:
+        """Steps 1-4b, the denial of the first that fails (None when all pass): a function of
+        the asker, the target, the day, the kind of work and the basis, whatever the matter."""
+        units = self.units
+        a = units[actor]
         dept = a.attributed
-        ad = self.units[dept]
-        index = self.index
-        # 1 active units
-        if not a.active(d) or not t.active(d):
+        ad = units[dept]
+        # 1 active units (`Unit.active`, inlined: every question passes here)
+        if not (a.since <= d <= a.until and t.since <= d <= t.until):
             who = a if not a.active(d) else t
-            return self._deny("unit-inactive", ("{0.name} 在 {1} 不是有效单位（已撤并、更名或尚未设立）", (who, on)),
-                              actor, matter, target, on, who.span)
+            return _denial("unit-inactive", ("{0.name} 在 {1} 不是有效单位（已撤并、更名或尚未设立）", (who, on)), who.span)
         # 2 level skipping
         if ad.rank < COUNTY_RANK:
-            return self._deny("level-skipping", ("{0.name}（{1}级）越过县级直接向{2.name}派任务",
-                                                 (ad, _level_name(ad.rank), t)), actor, matter, target, on)
+            return _denial("level-skipping", ("{0.name}（{1}级）越过县级直接向{2.name}派任务",
+                                              (ad, _level_name(ad.rank), t)))
         # 3 own county only
         if ad.county != t.county:
-            return self._deny("other-county", ("{0.name} 不属于{1.name}所在的县（区），不能向其派任务", (ad, t)),
-                              actor, matter, target, on)
+            return _denial("other-county", ("{0.name} 不属于{1.name}所在的县（区），不能向其派任务", (ad, t)))
         # 4 villages through their township or a county-level unified deployment
-        village = t.kind is _VILLAGE
-        if village and dept != t.township and not self._basis_ok(basis, on):
-            return self._deny("village-bypass",
-                              ("工作进村(社区)须经乡镇(街道)或有县级以上统一部署依据，{0.name} 直接向{1.name}派任务", (ad, t)),
-                              actor, matter, target, on)
+        if t.kind is _VILLAGE and dept != t.township and not self._basis_ok(basis, on):
+            return _denial("village-bypass",
+                           ("工作进村(社区)须经乡镇(街道)或有县级以上统一部署依据，{0.name} 直接向{1.name}派任务", (ad, t)))
         # 4b burden rules: some kinds of work need a basis of at least a level, whoever assigns
         rules = self.burden.get((t.kind, kind)) if self.burden else None
-        cert = kind == _CERT
         if rules:
-            denial = self._burden(rules, ad, kind, basis, on, actor, matter, target, t)
-            if denial is not None:
-                return denial
+            return self._burden(rules, ad, kind, basis, on, t)
+        return None
+
+    def _listing(self, matter, target, on, d, kind, role, t, m, blocks, entries):
+        """Steps 5-9: the denial of a list that forbids, else the entries in force that could
+        allow (a list, in the order they are tried), else the unlisted denial; `_ASKER` when that
+        depends on who asks (a certification the list's catch-all may cover).  A function of the
+        target, the matter, the day, the kind of work and the role, whoever asks."""
+        cert = kind == _CERT
         # 5-7 lists that forbid
         for block in blocks:
             if not (block.since <= d <= block.until):
                 continue
             if block.kind == "returned":
-                return self._deny("pushdown-returned", (self._returned_text, (block, m, t)),
-                                  actor, matter, target, on, block.span)
+                return _denial("pushdown-returned", (self._returned_text, (block, m, t)), block.span)
             if block.kind == "negative":
-                return self._deny("pushdown-negative", ("“{0.name}”在{1.name}的负面清单上，不得交由村(社区)承担", (m, t)),
-                                  actor, matter, target, on, block.span)
+                return _denial("pushdown-negative", ("“{0.name}”在{1.name}的负面清单上，不得交由村(社区)承担", (m, t)),
+                               block.span)
             if block.kind == "must_not_certify" and cert:
-                return self._deny("certification-forbidden", ("“{0.name}”属于不应由村(社区)出具的证明事项", (m,)),
-                                  actor, matter, target, on, block.span)
+                return _denial("certification-forbidden", ("“{0.name}”属于不应由村(社区)出具的证明事项", (m,)), block.span)
         # 8 villages are never the responsible subject for enforcement and the like
-        if village and role == _RESPONSIBLE:
+        if t.kind is _VILLAGE and role == _RESPONSIBLE:
             bad = [tag for tag in m.tags if tag in VILLAGE_FORBIDDEN_TAGS]
             if bad:
-                return self._deny("village-responsible",
-                                  f"不得把村(社区)列为“{bad[0].label}”类事项“{m.name}”的责任主体",
-                                  actor, matter, target, on)
+                return _denial("village-responsible", f"不得把村(社区)列为“{bad[0].label}”类事项“{m.name}”的责任主体")
         # 9 assignable entries
-        live = [e for e in entries
-                if e.since <= d <= e.until
-                and (e.kind != MAY_CERTIFY or cert)]
-        if not live:
-            return self._unlisted(actor, matter, target, on, d, kind, t, m, basis)
-        # 10-11 standing
-        if len(live) > 1:
-            live.sort(key=_entry_order)
+        live = [e for e in entries if e.since <= d <= e.until and (e.kind != MAY_CERTIFY or cert)]
+        if live:
+            if len(live) > 1:
+                live.sort(key=_entry_order)
+            return live
+        if cert and target in self.index.catch_all:
+            return _ASKER
+        return self._unlisted(matter, target, on, d, kind, t, m)
+
+    def _standing(self, dept, matter, t, m, d, live) -> tuple:
+        """Steps 10-11: the first live entry the asking department has standing for allows."""
         for e in live:
             if self.has_standing(e, dept, t, matter, d):
-                return Decision(Outcome.allow, actor, matter, target, on, (Reason(
-                    "allowed", None, e.span, (_ALLOWED, (m, t, ENTRY_KIND_LABELS[e.kind], ad))),),
-                    _authority(e), self.index.revision, index.admission_seq)
-        return self._deny("pushdown-no-standing", (self._no_standing_text, (ad, t, m, matter, live, d)),
-                          actor, matter, target, on, live[0].span)
+                return (_ALLOW, (Reason("allowed", None, e.span,
+                                        (_ALLOWED, (m, t, ENTRY_KIND_LABELS[e.kind], self.units[dept]))),),
+                        _authority(e), None)
+        return _denial("pushdown-no-standing", (self._no_standing_text, (self.units[dept], t, m, matter, live, d)),
+                       live[0].span)
 
     def _returned_text(self, block, m, t) -> str:
         taker = "、".join(self.units[x].name if x in self.units else x for x in block.record.taken_by) or "（未写明）"
@@ -302,13 +329,16 @@ class Decider:
 
     def decide_many(self, questions) -> list[Decision]:
         """Batch form: `questions` are (actor, matter, target, on[, kind, role, basis]) tuples.
-        Answers equal `decide`'s one by one; what they share is done once: each (target, matter)
-        pair's records are looked up once, explanations are formatted only when read, and the
-        cycle collector waits until the batch is built (the answers hold no cycles, and
-        collecting while a list of them grows costs as much as deciding)."""
+        Answers equal `decide`'s one by one.  What they share is done once: each (target,
+        matter) pair's records are looked up once, explanations are formatted only when read,
+        and the cycle collector waits until the batch is built (the answers hold no cycles, and
+        collecting while a list of them grows costs as much as deciding).  Finding the gate, the
+        listing or the standing once for the questions that share it was tried and measured: on
+        a realistic mix (few questions share them) the bookkeeping cost more than it saved."""
         places: dict = {}
         place_of = self._place
-        run = self._decide
+        verdict = self._verdict
+        revision, seq = self.index.revision, self.index.admission_seq
         task, execute = AssignmentKind.task, AssignmentRole.execute
         out = []
         add = out.append
@@ -326,7 +356,8 @@ class Decider:
                 place = places.get(key, _MISSING)
                 if place is _MISSING:
                     place = places[key] = place_of(matter, target)
-                add(run(actor, matter, target, on, kind, role, basis, place))
+                v = verdict(actor, matter, target, on, kind, role, basis, place)
+                add(Decision(v[0], actor, matter, target, on, v[1], v[2], revision, seq, v[3]))
         finally:
             if collecting:
                 gc.enable()
@@ -337,8 +368,8 @@ class Decider:
         fn = self.may_exercise
         return [fn(*q) for q in questions]
 
-    def _catch_all(self, actor, matter, target, on, t, m, basis) -> Decision | None:
-        """A certification outside the listed ones, allowed by the list's catch-all ("其他法律法规
+    def _catch_all(self, actor, matter, target, on, t, m, basis) -> tuple | None:
+        """A certification outside the listed ones, allowed by the list's catch-all ("其他法律、法规
         规定的证明") when the request cites a basis of a stated kind in force that day, from a
         department of the village's county or its township."""
         b = self.bases.get(basis) if basis else None
@@ -349,34 +380,34 @@ class Decider:
             return None
         for e in self.index.catch_all.get(target, ()):
             if e.in_force(on) and b.kind in e.basis_kinds:
-                return self._result(Outcome.allow, actor, matter, target, on, [Reason(
+                return (_ALLOW, (Reason(
                     "allowed", f"“{m.name}”不在{t.name}的证明清单上，但属于其兜底条款“{e.name}”：所附依据 {b.number}"
-                               f"是{b.kind.label}", e.span)],
-                    authority=Authority("may_certify", f"证明兜底条款：{e.name}", None, e.span, b.id))
+                               f"是{b.kind.label}", e.span),),
+                    Authority("may_certify", f"证明兜底条款：{e.name}", None, e.span, b.id), None)
         return None
 
-    def _unlisted(self, actor, matter, target, on, d, kind, t, m, basis=None) -> Decision:
-        if kind == AssignmentKind.certification_request and target in self.index.catch_all:
-            allowed = self._catch_all(actor, matter, target, on, t, m, basis)
-            if allowed is not None:
-                return allowed
+    def _unlisted_for(self, actor, matter, target, on, d, kind, t, m, basis) -> tuple:
+        """Step 9 for a certification the target's catch-all may cover (it depends on the asker)."""
+        allowed = self._catch_all(actor, matter, target, on, t, m, basis)
+        return allowed if allowed is not None else self._unlisted(matter, target, on, d, kind, t, m)
+
+    def _unlisted(self, matter, target, on, d, kind, t, m) -> tuple:
+        """Nothing on the lists allows it: why (a certification outside a positive list, an
+        admission or delegation that lapsed, or never listed)."""
         if kind == AssignmentKind.certification_request and target in self.index.certify_only_listed:
-            return self._deny("certification-unlisted", f"{t.name} 只能出具正面清单内的证明，“{m.name}”不在其中",
-                              actor, matter, target, on)
+            return _denial("certification-unlisted", f"{t.name} 只能出具正面清单内的证明，“{m.name}”不在其中")
         lapsed = self.index.lapsed.get((target, matter), ())
         for rec in lapsed:  # the sub-cases in the documented order: exit first, then revocation
             if hasattr(rec, "applicant"):
                 start, end = admission_interval(rec)
                 if start <= end < d:  # it was in force once, and no longer is
-                    return self._deny("lapse-after-exit", f"“{m.name}”对{t.name}的准入已于 {dt.date.fromordinal(end)} 期满或退出",
-                                      actor, matter, target, on, rec.span)
+                    return _denial("lapse-after-exit", f"“{m.name}”对{t.name}的准入已于 {dt.date.fromordinal(end)} 期满或退出",
+                                   rec.span)
         for rec in lapsed:
             if not hasattr(rec, "applicant") and rec.revoked is not None and d >= rec.revoked.date.toordinal():
-                return self._deny("lapse-after-revocation",
-                                  f"“{m.name}”对{t.name}的赋权已于 {rec.revoked.date} 收回", actor, matter, target, on,
-                                  rec.span)
-        return self._deny("pushdown-unlisted", ("“{0.name}”不在{1.name}的清单内，也未赋权或准入", (m, t)),
-                          actor, matter, target, on, consequence=CONSEQUENCE_UNLISTED)
+                return _denial("lapse-after-revocation", f"“{m.name}”对{t.name}的赋权已于 {rec.revoked.date} 收回", rec.span)
+        return _denial("pushdown-unlisted", ("“{0.name}”不在{1.name}的清单内，也未赋权或准入", (m, t)),
+                       consequence=CONSEQUENCE_UNLISTED)
 
     def _standing_names(self, e: Entry, t, matter: str, d: int) -> list[str]:
         if e.standing is COUNTY_HOLDERS:
@@ -455,6 +486,8 @@ class Decider:
 
 
 _ALLOWED = "“{0.name}”是{1.name}的{2}，{3.name} 有权下派"
+_ALLOW, _DENY = Outcome.allow, Outcome.deny
+_ASKER = object()  # a listing whose answer depends on who asks (`_listing`)
 _PLACES = frozenset((UnitKind.township, UnitKind.village))
 _VILLAGE, _CERT, _RESPONSIBLE = UnitKind.village, AssignmentKind.certification_request, AssignmentRole.responsible
 _DEFAULTS = (AssignmentKind.task, AssignmentRole.execute, None)
@@ -470,3 +503,9 @@ def _level_name(rank: int) -> str:
         if r == rank:
             return level.label
     return "?"
+
+
+def _denial(code: str, message, span: Span | None = None, consequence: str | None = None) -> tuple:
+    """A deny verdict; `message` is the text, or (template, args) for `Reason` to format when read."""
+    reason = Reason(code, None, span, message) if type(message) is tuple else Reason(code, message, span)
+    return (_DENY, (reason,), None, consequence)

@@ -100,26 +100,44 @@ class QueriesMixin:
         newest: dict[str, str] = {}  # application -> the hash of its newest entry so far
         first: dict[str, str] = {}  # application -> the hash of its first entry
         with self.tx() as s:
-            cut = s.get(Counter, CHAIN_CUT)
-            cut = cut.value if cut is not None else 0
+            cut = _chain_cut(s)
             previous = GENESIS
             for e in s.exec(select(TransitionLog).order_by(TransitionLog.seq)):
-                if entry_hash(e) != e.hash:
-                    problems.append(f"第 {e.seq} 条内容与其哈希不符（记录被篡改）")
-                expected, what = _expected_link(e, cut, previous, newest, first)
-                if expected is None:
-                    problems.append(f"第 {e.seq} 条是申请 {e.application_id} 的首条，但{what}找不到（记录被删除）")
-                elif e.prev_hash != expected:
-                    problems.append(f"第 {e.seq} 条的前序哈希与{what}不符（链被截断或插入）")
+                problems += _entry_problems(e, *_expected_link(e, cut, previous, newest, first))
                 newest[e.application_id] = previous = e.hash
                 first.setdefault(e.application_id, e.hash)
             for app_id, head in s.exec(select(Application.id, Application.log_head)):
-                if head is not None and newest.get(app_id) != head:
-                    problems.append(f"申请 {app_id} 的最新一条记录与其链尾哈希不符（记录被删除或截断）")
+                problems += _head_problems(app_id, head, newest.get(app_id))
             for c in s.exec(select(Counter).where(Counter.name.like("app-%"))):
                 last = f"WF-{c.name[4:]}-{c.value:06d}"
                 if c.head is not None and first.get(last) != c.head:
                     problems.append(f"{c.name[4:]} 年的最后一件申请 {last} 的首条记录缺失或与计数器不符（申请被删除）")
+        return problems
+
+    def verify_application(self, app_id: str) -> list[str]:
+        """`verify_chain` for one application (what its dossier shows): its entries' hashes and
+        links, its first entry's link to the application numbered before it, and its head."""
+        problems: list[str] = []
+        with self.tx() as s:
+            cut = _chain_cut(s)
+            newest: dict[str, str] = {}
+            first: dict[str, str] = {}
+            before = _numbered_before(app_id)
+            if before is not None:
+                found = s.exec(select(TransitionLog.hash).where(TransitionLog.application_id == before)
+                               .order_by(TransitionLog.seq).limit(1)).first()
+                if found is not None:
+                    first[before] = found
+            for e in s.exec(select(TransitionLog).where(TransitionLog.application_id == app_id)
+                            .order_by(TransitionLog.seq)):
+                previous = GENESIS
+                if e.seq <= cut:  # the one chain before 0004: the entry written just before it
+                    previous = s.exec(select(TransitionLog.hash).where(TransitionLog.seq < e.seq)
+                                      .order_by(TransitionLog.seq.desc()).limit(1)).first() or GENESIS
+                problems += _entry_problems(e, *_expected_link(e, cut, previous, newest, first))
+                newest[app_id] = e.hash
+            head = s.exec(select(Application.log_head).where(Application.id == app_id)).first()
+            problems += _head_problems(app_id, head, newest.get(app_id))
         return problems
 
     def check_flow_revisions(self) -> list[str]:
@@ -178,6 +196,29 @@ def _app_dict(app: Application) -> dict:
 
 def _log_dict(e: TransitionLog) -> dict:
     return e.model_dump(mode="json")
+
+
+def _chain_cut(s: Session) -> int:
+    """The seq of the last entry written as the one chain before migration 0004 (0 if none)."""
+    cut = s.get(Counter, CHAIN_CUT)
+    return cut.value if cut is not None else 0
+
+
+def _entry_problems(e: TransitionLog, expected: str | None, what: str) -> list[str]:
+    problems = []
+    if entry_hash(e) != e.hash:
+        problems.append(f"第 {e.seq} 条内容与其哈希不符（记录被篡改）")
+    if expected is None:
+        problems.append(f"第 {e.seq} 条是申请 {e.application_id} 的首条，但{what}找不到（记录被删除）")
+    elif e.prev_hash != expected:
+        problems.append(f"第 {e.seq} 条的前序哈希与{what}不符（链被截断或插入）")
+    return problems
+
+
+def _head_problems(app_id: str, head: str | None, newest: str | None) -> list[str]:
+    if head is not None and newest != head:
+        return [f"申请 {app_id} 的最新一条记录与其链尾哈希不符（记录被删除或截断）"]
+    return []
 
 
 def _expected_link(e: TransitionLog, cut: int, previous: str, newest: dict, first: dict) -> tuple[str | None, str]:

@@ -277,10 +277,12 @@ class StepsMixin:
         with self.tx() as s:
             conn = s.connection()
             units = self.index.units
-            for candidate in s.exec(select(Application.id).where(Application.phase == Phase.review.value)).all():
+            review = select(Application.id, Application.payload).where(
+                Application.phase == Phase.review.value).order_by(Application.id)
+            late = [i for i, payload in s.exec(review).all() if _opinions_late(payload, on)]
+            for candidate in late:  # locked in id order (two ticks at once cannot deadlock), checked again
                 prev_hash, app, read, _ = self._lock(conn, candidate)
-                opinion_due = app.payload.get("_opinion_due")
-                if app.phase != Phase.review.value or not opinion_due or on <= dt.date.fromisoformat(opinion_due):
+                if app.phase != Phase.review.value or not _opinions_late(app.payload, on):
                     continue
                 given = {o.unit for o in s.exec(select(Opinion).where(Opinion.application_id == app.id))}
                 townships = sorted({units[t].township if units[t].kind == UnitKind.village else t
@@ -355,6 +357,12 @@ class _Past:
         if self._reviewers is None:
             self._read()
         return self._approved_on
+
+
+def _opinions_late(payload, on: dt.date) -> bool:
+    """The application's opinion deadline has passed by `on`."""
+    due = payload.get("_opinion_due") if isinstance(payload, dict) else None
+    return bool(due) and on > dt.date.fromisoformat(due)
 
 
 def _add_change(conn: Connection, kind: str, app_id: str, payload: dict) -> None:

@@ -111,7 +111,7 @@ def _dossier(rt, s: Session, app_id: str):
         return None
     history = rt.workflow.history(app_id)
     opinions = rt.workflow.opinions(app_id)
-    problems = rt.workflow.verify_chain()
+    problems = rt.workflow.verify_application(app_id)
     svg = None
     if app.flow_id in rt.policy.flows:
         svg = inline_svg(output.render_bytes(flow_view(rt.policy, app.flow_id, counts={app.state: 1}), "svg"))
