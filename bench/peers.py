@@ -488,8 +488,9 @@ def _drive(wf, c: int, apps: int) -> tuple[list[float], list[str]]:
     return mine, failures
 
 
-def _process_client(root: str, url: str, c: int, apps: int, barrier, results) -> None:
-    """One client process: its own runtime and pool, started together with the others."""
+def _process_client(root: str, url: str, c: int, apps: int, barrier, results, done) -> None:
+    """One client process: its own runtime and pool, started together with the others; it keeps
+    its connections until the parent has read the server's CPU time (`done`)."""
     from flowkit import load
 
     from admission.flow.runtime import open_runtime
@@ -499,6 +500,7 @@ def _process_client(root: str, url: str, c: int, apps: int, barrier, results) ->
     t, cpu = time.perf_counter(), time.process_time()
     mine, failures = _drive(wf, c, apps)
     results.put((mine, failures, time.perf_counter() - t, time.process_time() - cpu))
+    done.wait()
     wf.db.dispose()
 
 
@@ -540,8 +542,8 @@ def pg_clients(base: str, clients: int, apps: int, processes: bool = False) -> d
             children_cpu = 0.0
             if processes:
                 ctx = mp.get_context("spawn")
-                barrier, results = ctx.Barrier(clients + 1), ctx.Queue()
-                procs = [ctx.Process(target=_process_client, args=(str(root), url, c, apps, barrier, results))
+                barrier, done, results = ctx.Barrier(clients + 1), ctx.Barrier(clients + 1), ctx.Queue()
+                procs = [ctx.Process(target=_process_client, args=(str(root), url, c, apps, barrier, results, done))
                          for c in range(clients)]
                 for p in procs:
                     p.start()
@@ -553,6 +555,8 @@ def pg_clients(base: str, clients: int, apps: int, processes: bool = False) -> d
                     failures.extend(failed)
                     children_cpu += cpu
                 wall = time.perf_counter() - t
+                server = _server_cpu_s()  # while the clients' server processes are still there
+                done.wait()
                 for p in procs:
                     p.join()
             else:
@@ -568,7 +572,7 @@ def pg_clients(base: str, clients: int, apps: int, processes: bool = False) -> d
                 for th in threads:
                     th.join()
                 wall = time.perf_counter() - t
-            server = _server_cpu_s()
+                server = _server_cpu_s()
             client_cpu = time.process_time() - mine0 + children_cpu
             server_cpu = server - server0 if server is not None and server0 is not None else None
             problems = wf.verify_chain()
