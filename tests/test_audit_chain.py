@@ -223,3 +223,26 @@ def test_one_applications_chain_is_verified_on_its_own(tmp_path):
         c.exec_driver_sql(f"DELETE FROM transition_log WHERE seq = (SELECT max(seq) FROM transition_log "
                           f"WHERE application_id = '{second}')")
     assert any("链尾" in p for p in wf.verify_application(second))
+
+
+def test_an_idle_pooled_connection_is_tested_and_a_dead_one_replaced(tmp_path, monkeypatch):
+    """Connections in use are not pinged at every checkout (it cost a round trip a step); one idle
+    past the threshold is, and a connection the server dropped meanwhile is replaced unseen."""
+    import admission.store.db as db
+
+    url = make_db_url("postgresql", tmp_path)
+    engine = make_engine(url)
+    pings = []
+    real = db._ping
+    monkeypatch.setattr(db, "_ping", lambda c: (pings.append(1), real(c)))
+    for _ in range(3):
+        with engine.begin() as c:
+            pid = c.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    assert pings == []  # used moments ago
+    with sa.create_engine(make_db_url("postgresql", tmp_path)).begin() as other:
+        other.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_S", 0.0)
+    with engine.begin() as c:
+        assert c.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
+    assert pings  # the idle one was tested, found dead and replaced
+    engine.dispose()

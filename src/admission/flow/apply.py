@@ -17,7 +17,7 @@ from .facts import StepInput
 from .requests import AdmissionRequest, SecondmentRequest
 from .statements import (
     _INS_APP, _INS_COUNTER, _INS_FLOWDEF, _INS_LOG, _SEL_COUNTER, _SEL_FLOWDEF, _SET_HEAD, _UPD_COUNTER, GENESIS,
-    _parse_request, _require_person, flow_revision, pipelined, run,
+    _parse_request, _require_person, flow_revision, pipelined, run, send,
 )
 
 
@@ -79,7 +79,9 @@ class ApplyMixin:
         counter's name and the first entry of the application numbered before it."""
         name = f"app-{on.year}"
         if self._returning:
-            value, last = run(conn, self._sql["bump"], {"name": name}, fetch=True)
+            with pipelined(conn):  # with BEGIN, in one round trip
+                sent = send(conn, self._sql["bump"], {"name": name})
+            value, last = sent.one()
         else:  # old SQLite: its transaction is serialised already (BEGIN IMMEDIATE)
             if conn.execute(_UPD_COUNTER, {"counter": name}).rowcount == 0:
                 conn.execute(_INS_COUNTER, {"name": name, "value": 1})

@@ -91,13 +91,11 @@ class Workflow(ApplyMixin, StepsMixin, QueriesMixin):
         rows = None
         if self._sqlite:
             row = run(conn, _SEL_APP, {"id": app_id}, fetch=True)
-        elif past:
-            with pipelined(conn):
-                sent = send(conn, _SEL_APP_FOR_UPDATE, {"id": app_id})
-                history = send(conn, _SEL_PAST, {"id": app_id})  # its snapshot is taken once the lock is held
-                row, rows = sent.one(), history.all()
         else:
-            row = run(conn, _SEL_APP_FOR_UPDATE, {"id": app_id}, fetch=True)
+            with pipelined(conn):  # BEGIN, the row and its past: answered together when the block ends
+                sent = send(conn, _SEL_APP_FOR_UPDATE, {"id": app_id})
+                history = send(conn, _SEL_PAST, {"id": app_id}) if past else None  # read once the lock is held
+            row, rows = sent.one(), history.all() if history is not None else None
         if row is None:
             raise NotFound(f"申请 {app_id} 不存在", code="no-such-application")
         app = ApplicationRow.from_row(row)

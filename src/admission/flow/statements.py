@@ -167,11 +167,14 @@ def run_all(conn, stmt, params: dict | None = None) -> list[tuple]:
 
 
 def pipelined(conn):
-    """On PostgreSQL, statements `run` in this block go out together and are answered together
-    (psycopg's pipeline mode): a step's reads are one round trip, its writes another.  A fetch
-    inside the block waits for what was sent before it.  On SQLite, a plain block."""
+    """On PostgreSQL, statements sent in this block go out together and are answered together
+    when it ends (psycopg's pipeline mode): a step's reads are one round trip, its writes another.
+    Read the answers after the block (a fetch inside it costs a round trip of its own, and the
+    block's end another).  On SQLite, a plain block."""
     if conn.dialect.name == "postgresql":
-        return conn.connection.driver_connection.pipeline()
+        driver = conn.connection.driver_connection
+        if not driver.pgconn.pipeline_status:  # a block inside another adds to it
+            return driver.pipeline()
     return nullcontext()
 
 

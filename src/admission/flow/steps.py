@@ -19,7 +19,7 @@ from .facts import OPINION_FACTS, PAST_FACTS, StepInput, compute
 from .requests import AdmissionRequest, SecondmentRequest
 from .statements import (
     _INS_CHANGE, _INS_LOG, _INS_OPINION, _SEL_OPINION_OF, _SEL_OPINIONS, _SEL_PAST, _crash_point, _parse_request,
-    _require_person, entry_hash, pipelined, run, run_all,
+    _require_person, entry_hash, pipelined, run, run_all, send,
 )
 
 
@@ -211,11 +211,13 @@ class StepsMixin:
                 raise Forbidden(f"{self._name(unit)} 不是本申请征求意见的单位", code="not-consulted")
             row = {"application_id": app_id, "unit": unit, "person": person, "stance": stance, "text": text,
                    "given_on": on}
-            if not self._add_opinion(conn, row):
+            with pipelined(conn):  # the opinion, the application and its log entry: one round trip
+                added = self._add_opinion(conn, row)
+                app.version += 1
+                self._log(conn, app, read, "opinion", app.state, app.state, unit, person, consulted, on, [], text,
+                          {"stance": stance}, {}, prev_hash)
+            if not added():  # the unit had given one: the transaction rolls back
                 raise Conflict(f"{self._name(unit)} 已给出意见", code="opinion-exists")
-            app.version += 1
-            self._log(conn, app, read, "opinion", app.state, app.state, unit, person, consulted, on, [], text,
-                      {"stance": stance}, {}, prev_hash)
         return OpinionRow(**row)
 
     def answer_dissent(self, *, app_id: str, township: str, unit: str, person: str, text: str,
@@ -244,14 +246,20 @@ class StepsMixin:
                       {"township": township}, {}, prev_hash)
             return op
 
-    def _add_opinion(self, conn: Connection, row: dict) -> bool:
-        """Insert an opinion unless the unit has given one already (False then)."""
+    def _add_opinion(self, conn: Connection, row: dict):
+        """Insert an opinion unless the unit has given one already; return a function that says
+        whether it was inserted (on PostgreSQL the answer comes when the pipeline ends)."""
+        if not self._sqlite:
+            sent = send(conn, self._sql["opinion"], row)
+            return lambda: sent.one() is not None
         if self._returning:
-            return run(conn, self._sql["opinion"], row, fetch=True) is not None
-        if conn.execute(_SEL_OPINION_OF, row).first() is not None:
-            return False
-        conn.execute(_INS_OPINION, row)
-        return True
+            added = run(conn, self._sql["opinion"], row, fetch=True) is not None
+        elif conn.execute(_SEL_OPINION_OF, row).first() is not None:
+            added = False
+        else:
+            conn.execute(_INS_OPINION, row)
+            added = True
+        return lambda: added
 
 
     # ------------------------------------------------------------------ time

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlmodel import create_engine
 
@@ -42,7 +44,43 @@ def make_engine(url: str | None = None) -> Engine:
             conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = create_engine(url, pool_size=5, max_overflow=10)
+    _ping_when_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE_S = 30.0  # a pooled connection idle this long is tested before it is handed out
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """SQLAlchemy's pre-ping tests every connection at every checkout: a round trip, and the
+    transaction it opens takes BEGIN out of a step's first pipelined round trip.  A connection
+    that was in use moments ago is as good as its last answer, so only one idle for
+    `PING_AFTER_IDLE_S` is tested (a dead one is replaced, as pre-ping does); a server restart
+    within that window fails the first request that meets it, and SQLAlchemy then replaces every
+    connection pooled before it."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_conn, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn, record, proxy):
+        since = record.info.pop("idle_since", None)
+        if since is not None and time.monotonic() - since >= PING_AFTER_IDLE_S:
+            _ping(dbapi_conn)
+
+
+def _ping(dbapi_conn) -> None:
+    try:
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute("SELECT 1")
+        finally:
+            cur.close()
+        dbapi_conn.rollback()
+    except Exception as exc:  # the pool retries with a new connection
+        raise sa_exc.DisconnectionError(str(exc)) from exc
 
 
 _MIGRATE_LOCK = threading.Lock()  # Alembic's context is process-global
