@@ -48,7 +48,7 @@ from admission.api.auth import create_token
 from test_api_kit import is_problem, running_api
 
 ROOT = Path(__file__).resolve().parents[1]
-MAX_EXAMPLES = 5  # per operation, phase and token: the whole file stays under three minutes (34 operations)
+MAX_EXAMPLES = 4  # per operation, phase and token (the coverage phase makes most of the requests)
 
 #: name → (unit, role) of the bundled policy (policies/zaozhuang): 枣庄市, 市中区, 区委宣传部, 永安镇
 TOKENS = {
@@ -161,9 +161,10 @@ def test_all_checks_hold_on_the_bundled_policies(tmp_path, db):
         r = api.client.post("/v1/applications", json={"request": SEED, "person": "宣传部-张三"},
                             headers={"Authorization": f"Bearer {tokens['department']}"})
         assert r.status_code == 201, r.text
-        # every view on SQLite; on PostgreSQL the operator's and the workflow's (admin and reader
-        # differ from the operator only in the scope filter, which runs above the store)
-        readers = ("operator", "admin", "reader") if db == "sqlite" else ("operator",)
+        # every view on SQLite; on PostgreSQL the workflow's, whose writes take the dialect's own
+        # paths (the readers' views run the same queries on both, and tests/test_api.py runs
+        # its reads on PostgreSQL too)
+        readers = ("operator", "admin", "reader") if db == "sqlite" else ()
         runs = {name: _run(app, tokens[name]) for name in readers}
         runs.update(department=_run(app, tokens["department"], WORKFLOW),
                     township=_run(app, tokens["township"], WORKFLOW))
@@ -181,7 +182,10 @@ def test_all_checks_hold_on_the_bundled_policies(tmp_path, db):
     shown = "\n".join(f"{key}:\n    " + "\n    ".join(sorted(set(found))[:3]) for key, found in sorted(failures.items()))
     assert not failures, shown
     assert not errors, "\n".join(errors)
-    assert len(operations) >= 25 and requests > 1000
+    if db == "sqlite":
+        assert len(operations) >= 25 and requests > 1000
+    else:  # the workflow's operations
+        assert len(operations) >= 9 and requests > 300
     assert not any(code >= 500 for code in statuses)
 
 
