@@ -43,7 +43,7 @@ from .statements import (  # noqa: F401
     _INS_FLOWDEF, _INS_LOG, _INS_OPINION, _LOG, _MUTABLE, _MUTABLE_AT, _OPINION, _REVISIONS,
     _SEL_APP, _SEL_APP_FOR_UPDATE, _SEL_COUNTER, _SEL_FLOWDEF, _SEL_OPINION_OF, _SEL_OPINIONS, _SEL_PAST,
     _SQLITE_RETURNING, _UPD_COUNTER, _UPDATES, CHAIN_CUT, GENESIS, _crash_point, _dialect_statements,
-    _flow_from_json, _parse_request, _require_person, entry_hash, flow_revision, pipelined, run, run_all, send,
+    _flow_from_json, _parse_request, _require_person, entry_hash, flow_revision, pipelined, run, send,
 )
 from .steps import StepsMixin, _add_change, _given, _Past, _RefusedInside  # noqa: F401
 
