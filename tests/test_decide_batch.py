@@ -5,7 +5,6 @@ unknown ids, repeated questions, every tuple length and either order of reading.
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -16,7 +15,7 @@ from admission.evaluate.decide import Decider
 from admission.language.enums import AssignmentKind, AssignmentRole
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_agreement import load, policies, questions  # noqa: E402
+from test_agreement import draw_decider, questions  # noqa: E402
 
 
 def _tuple(q: dict, length: int) -> tuple:
@@ -29,10 +28,7 @@ def _tuple(q: dict, length: int) -> tuple:
 @settings(deadline=None)
 @given(data=st.data())
 def test_batch_answers_equal_single_answers(data):
-    doc, meta = data.draw(policies(), label="policy")
-    with tempfile.TemporaryDirectory() as tmp:
-        policy = load(Path(tmp), {"policy.yaml": doc})
-    decider = Decider(build_index(policy))
+    _, meta, decider = draw_decider(data)
     drawn = data.draw(questions(meta, n_min=1, n_max=60), label="questions")
     lengths = data.draw(st.lists(st.integers(4, 7), min_size=len(drawn), max_size=len(drawn)), label="lengths")
     asked = [_tuple(q, n) for q, n in zip(drawn, lengths)]
