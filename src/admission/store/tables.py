@@ -58,7 +58,8 @@ class Opinion(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("application_id", "unit"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    application_id: str = Field(foreign_key="application.id", index=True, max_length=40)
+    # found by the unique (application_id, unit), whose leading column it is
+    application_id: str = Field(foreign_key="application.id", max_length=40)
     unit: str = Field(max_length=80)  # the township (a village's opinion is given by its township)
     person: str | None = Field(default=None, max_length=80)
     stance: str = Field(max_length=20)  # agree | dissent | none (silence past the deadline)
@@ -73,7 +74,7 @@ class TransitionLog(SQLModel, table=True):
     __tablename__ = "transition_log"
 
     seq: int | None = Field(default=None, primary_key=True)
-    application_id: str = Field(index=True, max_length=40)
+    application_id: str = Field(max_length=40)  # found by ix_transition_app_seq (application_id, seq)
     action: str = Field(max_length=40)
     from_state: str | None = Field(default=None, max_length=80)
     to_state: str = Field(max_length=80)
