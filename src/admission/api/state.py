@@ -272,7 +272,9 @@ def api_engine(url: str | None):
     from sqlalchemy import event
     from sqlmodel import create_engine
 
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    from ..store.db import JSON_COLUMNS
+
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **JSON_COLUMNS)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record):

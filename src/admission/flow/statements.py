@@ -13,6 +13,7 @@ import weakref
 from contextlib import nullcontext
 from functools import lru_cache
 
+import orjson
 from pydantic import ValidationError
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.sql.dml import Insert
@@ -204,6 +205,9 @@ _REVISIONS: dict[int, tuple[weakref.ref, str]] = {}  # id(flow) -> (the flow, we
 
 
 _PARSED: dict[tuple, object] = {}  # (model, canonical JSON) -> the parsed request
+# canonical JSON for the key: sorted keys, and dates or dataclasses refused (json.dumps refused
+# them too, so such a payload is parsed every time, as before)
+_CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 @lru_cache(maxsize=64)
@@ -218,8 +222,8 @@ def _parse_request(flow: Flow, data: dict):
     model = {"admission": AdmissionRequest, "secondment": SecondmentRequest}.get(flow.kind.value, AdjustmentRequest)
     clean = {k: v for k, v in data.items() if not k.startswith("_")} if isinstance(data, dict) else data
     try:
-        key = (model, json.dumps(clean, sort_keys=True, ensure_ascii=False))
-    except (TypeError, ValueError):
+        key = (model, orjson.dumps(clean, option=_CANONICAL))
+    except TypeError:  # not plain JSON: parsed every time
         key = None
     hit = _PARSED.get(key) if key is not None else None
     if hit is not None:
