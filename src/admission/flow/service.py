@@ -18,6 +18,7 @@ from here before the split still is.
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from ..compile.index import Index
 from ..language import Policy
 from ..language.enums import Level, UnitKind
 from ..language.flow import Flow
-from ..store.db import is_sqlite
+from ..store.db import SqliteWriter, is_sqlite
 from ..store.tables import Application, ApplicationRow
 from .apply import ApplyMixin, _referenced_ids  # noqa: F401
 from .calendar import WorkCalendar
@@ -66,6 +67,11 @@ class Workflow(ApplyMixin, StepsMixin, QueriesMixin):
         self._sqlite = is_sqlite(self.db)
         self._sql = _DIALECT.get(self.db.dialect.name) or _DIALECT["postgresql"]
         self._returning = _SQLITE_RETURNING or not self._sqlite  # read here: tests set it on this module
+        # SQLite: this service's writes take turns on one held connection, returned to the pool
+        # when the service is collected (the finalizer holds the writer, not the service)
+        self._writer = SqliteWriter(self.db) if self._sqlite else None
+        if self._writer is not None:
+            weakref.finalize(self, self._writer.close)
 
     # ------------------------------------------------------------------ transactions
     @contextmanager
@@ -78,9 +84,14 @@ class Workflow(ApplyMixin, StepsMixin, QueriesMixin):
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         """One transaction on a bare connection, for the hot write path (apply, steps, opinions):
-        BEGIN IMMEDIATE on SQLite (store.db); commit at the end, roll back on any exception."""
-        with self.db.begin() as conn:
-            yield conn
+        BEGIN IMMEDIATE on SQLite, on this service's one held write connection
+        (`store.db.SqliteWriter`); commit at the end, roll back on any exception."""
+        if self._writer is None:
+            with self.db.begin() as conn:
+                yield conn
+        else:
+            with self._writer.begin() as conn:
+                yield conn
 
     def _lock(self, conn: Connection, app_id: str, past: bool = False) -> tuple[str, ApplicationRow, tuple, list | None]:
         """Lock the application and read it: the hash its audit chain ends with, the row (a plain

@@ -6,12 +6,14 @@ import json
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import create_engine
 
 DEFAULT_SQLITE = "sqlite:///admission.db"
@@ -68,6 +70,39 @@ def make_engine(url: str | None = None) -> Engine:
     engine = create_engine(url, pool_size=5, max_overflow=10, **JSON_COLUMNS)
     _ping_when_idle(engine)
     return engine
+
+
+class SqliteWriter:
+    """SQLite admits one writer at a time (each write begins IMMEDIATE), so a writer gains
+    nothing from a connection per write: its writes take turns on one, held between them.
+    Checking a connection out of the pool and back in for every workflow step cost about 25 µs
+    of a 300 µs step.  A connection that failed is closed and not reused; the next write opens
+    one.  A held connection keeps its engine alive, so the owner closes the writer when it is
+    done with it (`Workflow` does when it is collected)."""
+
+    def __init__(self, engine: Engine):
+        self.engine, self.lock, self.conn = engine, threading.Lock(), None
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """One write transaction: committed when the block ends, rolled back on any exception."""
+        with self.lock:
+            conn = self.conn
+            if conn is None or conn.closed or conn.invalidated:
+                conn = self.conn = self.engine.connect()
+            try:
+                with conn.begin():
+                    yield conn
+            except sa_exc.DBAPIError:
+                self.conn = None
+                conn.close()
+                raise
+
+    def close(self) -> None:
+        with self.lock:
+            conn, self.conn = self.conn, None
+        if conn is not None:
+            conn.close()
 
 
 PING_AFTER_IDLE_S = 30.0  # a pooled connection idle this long is tested before it is handed out
