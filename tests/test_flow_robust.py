@@ -108,6 +108,50 @@ def test_a_process_killed_mid_step_leaves_the_old_state(tmp_path, db, point):
     assert done.state == "approved"
 
 
+def test_on_postgresql_a_step_commits_with_its_writes(tmp_path):
+    """The COMMIT goes out in the writes' round trip: when the transaction block commits, the
+    connection is idle already, so that commit sends nothing."""
+    rt = open_runtime(load(build_policy_dir(tmp_path)), make_db_url("postgresql", tmp_path))
+    app = _approving(rt)
+    statuses = []
+    engine = rt.workflow.db
+    listener = lambda conn: statuses.append(conn.connection.driver_connection.pgconn.transaction_status)  # noqa: E731
+    sa.event.listen(engine, "commit", listener)
+    try:
+        rt.workflow.step(app_id=app.id, action="approve", unit=COUNTY, person="区政府-赵六", on=D0,
+                         document="d", meeting="m")
+    finally:
+        sa.event.remove(engine, "commit", listener)
+    from psycopg.pq import TransactionStatus
+    assert statuses == [TransactionStatus.IDLE]
+
+
+@pytest.mark.parametrize("db", ["postgresql", "sqlite"])
+def test_a_write_the_server_refuses_commits_nothing(tmp_path, db, monkeypatch):
+    """A log entry the store refuses (NOT NULL): on PostgreSQL the COMMIT sent after it in the
+    same round trip is skipped, and the step leaves the application and its chain as they were."""
+    from admission.flow import steps as steps_module
+
+    rt = open_runtime(load(build_policy_dir(tmp_path)), make_db_url(db, tmp_path))
+    app = _approving(rt)
+    before, log_before = rt.workflow.get(app.id), len(rt.workflow.history(app.id))
+    real_entry = steps_module.StepsMixin._entry
+    monkeypatch.setattr(steps_module.StepsMixin, "_entry",
+                        lambda self, *a: {**real_entry(self, *a), "to_state": None})
+    import sqlite3
+
+    import psycopg
+
+    with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):  # from the driver itself
+        rt.workflow.step(app_id=app.id, action="approve", unit=COUNTY, person="区政府-赵六", on=D0,
+                         document="d", meeting="m")
+    monkeypatch.undo()
+    after = rt.workflow.get(app.id)
+    assert (after.state, after.version) == (before.state, before.version)
+    assert len(rt.workflow.history(app.id)) == log_before
+    assert rt.workflow.verify_chain() == []
+
+
 def test_more_than_two_thousand_applications_in_one_process(tmp_path):
     root = build_policy_dir(tmp_path)
     rt = open_runtime(load(root), make_db_url("sqlite", tmp_path))

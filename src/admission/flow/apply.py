@@ -17,7 +17,7 @@ from .facts import StepInput
 from .requests import AdmissionRequest, SecondmentRequest
 from .statements import (
     _INS_APP, _INS_COUNTER, _INS_FLOWDEF, _INS_LOG, _SEL_COUNTER, _SEL_FLOWDEF, _SET_HEAD, _UPD_COUNTER, GENESIS,
-    _parse_request, _require_person, flow_revision, pipelined, run, send,
+    _parse_request, _require_person, commit_with_writes, flow_revision, pipelined, run, send,
 )
 
 
@@ -70,6 +70,7 @@ class ApplyMixin:
                 run(conn, _INS_APP, app.values())
                 run(conn, _INS_LOG, entry)
                 run(conn, _SET_HEAD, {"counter": counter, "head": entry["hash"]})
+                commit_with_writes(conn)
         self._remembered.add((flow.id, revision))  # only once it is committed
         return app
 

@@ -19,7 +19,7 @@ from .facts import OPINION_FACTS, PAST_FACTS, StepInput, compute
 from .requests import AdmissionRequest, SecondmentRequest
 from .statements import (
     _INS_CHANGE, _INS_LOG, _INS_OPINION, _SEL_OPINION_OF, _SEL_OPINIONS, _SEL_PAST, _crash_point, _parse_request,
-    _require_person, entry_hash, pipelined, run, run_all, send,
+    _require_person, commit_with_writes, entry_hash, pipelined, run, run_all, send,
 )
 
 
@@ -99,6 +99,7 @@ class StepsMixin:
             _crash_point("after-app")
             run(conn, _INS_LOG, entry)
             _crash_point("after-log")
+            commit_with_writes(conn)
         return app
 
     def _separation_of_duties(self, app: ApplicationRow, step: StepInput, role: str, past: _Past) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -93,7 +94,7 @@ class SqliteWriter:
             try:
                 with conn.begin():
                     yield conn
-            except sa_exc.DBAPIError:
+            except (sa_exc.DBAPIError, sqlite3.Error):  # the write path calls the driver itself too
                 self.conn = None
                 conn.close()
                 raise
