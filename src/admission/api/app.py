@@ -141,6 +141,9 @@ def _openapi(app: FastAPI) -> dict:
                 responses.setdefault("415", {})
             if op.get("security"):
                 responses.setdefault("401", {})
+            responses.setdefault("503", {})  # the store busy or unavailable (`problems.from_store`)
+            if method in ("post", "put", "patch", "delete"):
+                responses.setdefault("409", {})  # the store's constraints refused a write
             for code in list(responses):
                 if code.isdigit() and int(code) >= 400:
                     responses[code] = {"description": TITLES.get(int(code), code),

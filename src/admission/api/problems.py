@@ -3,8 +3,9 @@
 `instance` (the request path) and, where there are several, `errors`.
 
 `ApiProblem` is raised by routes and dependencies; workflow errors (`WorkflowError`),
-validation errors and Starlette's own HTTP errors are mapped here; anything else is logged and
-answered with a 500 problem as a last resort (the tests assert that none happens).
+validation errors, store failures (by their kind, `store.failures`) and Starlette's own HTTP
+errors are mapped here; anything else is logged and answered with a 500 problem as a last
+resort (the tests assert that none happens).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from starlette.responses import Response
 
 from ..flow.service import WorkflowError
 from ..language.base import DATE_RANGE_MESSAGE
+from ..store.failures import failure_kind
 
 log = logging.getLogger("admission.api")
 
@@ -200,6 +202,27 @@ def allowed_methods(request: Request, given: str | None) -> str:
 _HTTP_METHODS = {"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"}
 
 
+# --------------------------------------------------------------------------- store failures
+# kind -> status, code, detail, Retry-After (seconds); a write that fails leaves nothing behind
+# (a workflow step is one transaction), so the detail can say so
+STORE_PROBLEMS: dict[str, tuple[int, str, str, str | None]] = {
+    "busy": (503, "store-busy", "数据库繁忙（锁等待或并发冲突），本次请求未能完成，也未留下部分更改；请稍后重试", "1"),
+    "unavailable": (503, "store-unavailable", "数据库暂不可用，本次请求未能完成，也未留下部分更改；请稍后重试或联系管理员",
+                    "5"),
+    "refused": (409, "store-refused", "数据库的约束拒绝了这次写入，未作任何更改；请查询当前状态后再办理", None),
+    "bad-value": (422, "store-bad-value", "数据库无法保存请求中的某个值（例如文本中的 NUL 字符），未作任何更改", None),
+}
+
+
+def from_store(exc: BaseException) -> ApiProblem | None:
+    """The problem for a store failure (any driver, wrapped or not), or None if it is not one."""
+    kind = failure_kind(exc)
+    if kind is None:
+        return None
+    status, code, detail, retry = STORE_PROBLEMS[kind]
+    return ApiProblem(status, code, detail, headers={"Retry-After": retry} if retry else None)
+
+
 # --------------------------------------------------------------------------- handlers
 def install(app) -> None:
     @app.exception_handler(ApiProblem)
@@ -230,8 +253,37 @@ def install(app) -> None:
             headers = {**(headers or {}), "Allow": allowed_methods(request, (headers or {}).get("Allow"))}
         return problem_response(status, code, detail, request.url.path, headers=headers)
 
+    async def _store(request: Request, exc: Exception):
+        store = from_store(exc)
+        if store is None:
+            return await _crash(request, exc)
+        # logged for the operators: the driver's first line, not the statement or its parameters
+        log.warning("store failure on %s %s: %s: %s", request.method, request.url.path, type(exc).__name__,
+                    (str(getattr(exc, "orig", None) or exc).splitlines() or [""])[0][:300])
+        return problem_response(store.status, store.code, store.detail, request.url.path, headers=store.headers)
+
+    for error in _store_errors():  # handled inside the app, so no server error is raised behind them
+        app.add_exception_handler(error, _store)
+
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception):  # last resort; tests assert none happens
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(500, "internal-error", "服务器内部错误，已记录；请稍后重试或联系管理员",
                                 request.url.path)
+
+
+def _store_errors() -> tuple[type[BaseException], ...]:
+    """The exception classes of the store's layers: SQLAlchemy's, and each driver's own (the
+    write path calls the driver directly)."""
+    import sqlite3
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    found: list[type[BaseException]] = [SQLAlchemyError, sqlite3.Error]
+    try:
+        import psycopg
+
+        found.append(psycopg.Error)
+    except ImportError:  # pragma: no cover - psycopg is a runtime dependency
+        pass
+    return tuple(found)
