@@ -144,3 +144,20 @@ def test_postgresql_kinds(tmp_path):
     with pytest.raises(sa.exc.OperationalError) as wrapped:
         sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:1/test").connect()
     assert failure_kind(wrapped.value) == "unavailable"
+
+
+def test_the_decision_fast_path_answers_a_store_failure_with_a_problem(api):
+    """Decisions are answered outside FastAPI's stack; a token that must be read from a store that
+    has lost its table is a 503 there too, not the fast path's last resort."""
+    assert api.post("/v1/decisions", {"actor": "D-ZJ", "matter": "M-WXZJ", "target": "370402101"},
+                    who="reader").status_code in (200, 422)
+    with api.engine.begin() as c:
+        c.exec_driver_sql("ALTER TABLE api_token RENAME TO api_token_away")
+    try:
+        r = api.post("/v1/decisions", {"actor": "D-ZJ", "matter": "M-WXZJ", "target": "370402101"}, who="reader")
+        body = is_problem(r, 503, "store-unavailable")
+        assert r.headers["retry-after"] == "5" and "api_token" not in r.text
+        assert body["instance"] == "/v1/decisions"
+    finally:
+        with api.engine.begin() as c:
+            c.exec_driver_sql("ALTER TABLE api_token_away RENAME TO api_token")

@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException
 from ..evaluate.decide import Outcome
 from ..language.enums import AssignmentKind, AssignmentRole
 from .auth import Caller
-from .problems import MEDIA_TYPE, ApiProblem, problem_body, unknown_parameter, validation_detail, validation_errors
+from .problems import MEDIA_TYPE, ApiProblem, from_store, problem_body, unknown_parameter, validation_detail, validation_errors
 from .schemas import DecisionRequest, ExerciseQuestion, ExerciseRequest, Question
 from .state import AppState
 
@@ -179,9 +179,13 @@ class DecisionFastPath:
             raise
         except ApiProblem as p:
             problem = p
-        except Exception:  # outside FastAPI's error middleware, so the last resort is here
-            log.exception("unhandled error on POST %s", scope["path"])
-            problem = ApiProblem(500, "internal-error", "服务器内部错误，已记录；请稍后重试或联系管理员")
+        except Exception as exc:  # outside FastAPI's error middleware: a store failure, or the last resort
+            problem = from_store(exc)
+            if problem is not None:
+                log.warning("store failure on POST %s: %s", scope["path"], type(exc).__name__)
+            else:
+                log.exception("unhandled error on POST %s", scope["path"])
+                problem = ApiProblem(500, "internal-error", "服务器内部错误，已记录；请稍后重试或联系管理员")
         else:
             await send({"type": "http.response.start", "status": 200,
                         "headers": [(b"content-type", JSON), (b"content-length", str(len(content)).encode())]})
